@@ -1,0 +1,179 @@
+"""Text -> typed value conversion, in one place.
+
+Values that arrive as text (``-D key=value``, ``hp.scope("key=value")``, the
+environment, the command line) are kept as :class:`Text` until a read asks for
+them; the read converts the text toward the type of its default. Python
+objects given as values are never converted, except that an ``int`` read with
+a ``float`` default comes back as ``float``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, List
+
+from .errors import ConversionError
+
+__all__ = ["MISSING", "Text", "convert_text", "parse_literal", "resolve"]
+
+
+class _Missing:
+    """The marker for "no value": distinct from every value, ``None`` included."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+class Text:
+    """A value that arrived as text, with where it came from.
+
+    The text is converted at each read, toward the type of the read's default.
+    """
+
+    __slots__ = ("source", "text")
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Text({self.text!r}, source={self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __reduce__(self) -> Any:
+        return (Text, (self.text, self.source))
+
+
+def parse_literal(text: str) -> Any:
+    """Parse ``text`` as a literal (number, bool, None, list, tuple, dict, quoted string).
+
+    Text that is no literal stays the string it was (stripped of surrounding blanks).
+    """
+    stripped = text.strip()
+    lowered = stripped.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    if lowered in ("none", "null", "~"):
+        return None
+    try:
+        value = ast.literal_eval(stripped)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return stripped
+    if isinstance(value, (int, float, bool, list, tuple, dict, str)) or value is None:
+        return value
+    return stripped
+
+
+def _fail(text: str, expected: str, key: str, source: str, hint: str) -> ConversionError:
+    origin = f" (from {source})" if source else ""
+    return ConversionError(
+        f"cannot convert {text!r} to {expected} for key {key!r}{origin}; {hint}"
+    )
+
+
+def _to_bool(text: str, key: str, source: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise _fail(text, "bool", key, source, "use one of true/false, yes/no, on/off, 1/0")
+
+
+def _to_sequence(text: str, default: Any, key: str, source: str) -> List[Any]:
+    stripped = text.strip()
+    if stripped == "":
+        return []
+    if stripped[0] in "[(":
+        try:
+            value = ast.literal_eval(stripped)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            raise _fail(
+                text, type(default).__name__, key, source,
+                "write a Python literal like [1, 2] or a comma-separated list like 1,2",
+            ) from None
+        if not isinstance(value, (list, tuple)):
+            raise _fail(
+                text, type(default).__name__, key, source,
+                "write a Python literal like [1, 2] or a comma-separated list like 1,2",
+            )
+        return list(value)
+    parts = [part.strip() for part in stripped.split(",")]
+    if parts and parts[-1] == "":
+        parts.pop()  # allow a trailing comma: "a,b,"
+    item_default = default[0] if len(default) else MISSING
+    if type(item_default) not in (bool, int, float, str):
+        item_default = MISSING
+    return [convert_text(part, item_default, key, source) for part in parts]
+
+
+def convert_text(text: str, default: Any, key: str, source: str = "") -> Any:
+    """Convert ``text`` toward the type of ``default``.
+
+    With no default (``MISSING``) or a ``None`` default, the text is parsed as a
+    literal. A text that cannot be converted raises :class:`ConversionError`
+    naming the key, the text, the expected type and the text's source.
+    """
+    if default is MISSING or default is None:
+        return parse_literal(text)
+    kind = type(default)
+    if kind is str:
+        return text
+    if kind is bool:
+        return _to_bool(text, key, source)
+    if kind is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise _fail(text, "int", key, source, "write a whole number like 42") from None
+    if kind is float:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise _fail(text, "float", key, source, "write a number like 0.001 or 1e-3") from None
+    if kind is list or kind is tuple:
+        return kind(_to_sequence(text, default, key, source))
+    if kind is dict:
+        value = parse_literal(text)
+        if isinstance(value, dict):
+            return value
+        raise _fail(text, "dict", key, source, "write a Python literal like {'a': 1}")
+    # Any other type: a literal of that type, else the type built from the text.
+    value = parse_literal(text)
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(text)
+    except Exception:
+        raise _fail(
+            text, kind.__name__, key, source,
+            f"write a value {kind.__name__}({text!r}) accepts",
+        ) from None
+
+
+def resolve(value: Any, default: Any, key: str) -> Any:
+    """Return what a read of ``key`` with ``default`` yields for a stored ``value``."""
+    cls = value.__class__
+    if cls is Text:
+        return convert_text(value.text, default, key, value.source)
+    if cls is int and default.__class__ is float:
+        return float(value)
+    return value
