@@ -399,18 +399,35 @@ class Scope:
     write into this scope's layer.
     """
 
-    __slots__ = ("__dict__", "_hp_layer")
+    __slots__ = ("__dict__", "_hp_layer", "_hp_tokens")
 
     def __init__(self, layer: _Layer) -> None:
         object.__setattr__(self, "_hp_layer", layer)
+        object.__setattr__(self, "_hp_tokens", [])
 
     def __enter__(self) -> Scope:
-        _stack.set((self._hp_layer, *_stack.get()))
+        self._hp_tokens.append(_stack.set((self._hp_layer, *_stack.get())))
         return self
 
     def __exit__(self, *exc: Any) -> None:
         layer = self._hp_layer
         layers = _stack.get()
+        # The ContextVar token knows which thread/task context made it: resetting
+        # it elsewhere fails, which tells a foreign exit from ours.
+        tokens = self._hp_tokens
+        for index in range(len(tokens) - 1, -1, -1):
+            try:
+                _stack.reset(tokens[index])
+            except ValueError:
+                continue
+            del tokens[index]
+            break
+        else:
+            raise ScopeError(
+                f"scope {layer.origin_text()} is not active in this thread or asyncio "
+                "task: it was entered in another one (or exited already). Exit a scope in the "
+                "thread or task that entered it; nothing was changed"
+            )
         if layers and layers[0] is layer:
             _stack.set(layers[1:])
             return
@@ -426,11 +443,7 @@ class Scope:
                     "in the reverse order of entry (a generator that yields inside a "
                     "`with hp.scope(...)` block keeps it open while suspended)."
                 )
-        raise ScopeError(
-            f"scope {layer.origin_text()} is not active in this thread or asyncio "
-            "task: it was entered in another one (or exited already). Exit a scope in the "
-            "thread or task that entered it; nothing was changed"
-        )
+        _stack.set(layers)  # pragma: no cover - our token was valid, so our layer is here
 
     # reads and writes through the scope object ----------------------------
     def __getattr__(self, name: str) -> Accessor:
@@ -506,6 +519,7 @@ class _ScopeRoot:
         layer.sources = None
         scope = _new_scope(Scope)
         _set_scope_layer(scope, layer)
+        _set_scope_tokens(scope, [])
         return scope
 
     def __getattr__(self, name: str) -> Accessor:
@@ -555,6 +569,7 @@ scope = _ScopeRoot()
 
 _new_scope = object.__new__
 _set_scope_layer = Scope._hp_layer.__set__  # type: ignore[attr-defined]
+_set_scope_tokens = Scope._hp_tokens.__set__  # type: ignore[attr-defined]
 
 
 def enter_layer(values: Dict[str, Any], origin: str, sources: Optional[Dict[str, str]] = None) -> Scope:
