@@ -86,7 +86,8 @@ def main() -> int:
         limit = LIMITS[name]
         flag = "" if ratio <= limit else "  OVER"
         failed |= ratio > limit
-        print(f"{name:52} {ns:9.1f} {base_name:>34} {base_ns:8.1f} {ratio:6.1f}x {limit:5.0f}x{flag}")
+        print(f"{name:52} {ns:9.1f} {base_name:>34} {base_ns:8.1f} "
+              f"{ratio:6.1f}x {limit:5.0f}x{flag}")
     print(f"import hyperparameter: {import_time_ms():.1f} ms (aim: under 30 ms)")
     return 1 if failed else 0
 

@@ -91,7 +91,7 @@ def test_no_public_attribute_shadows_a_key(name):
     assert getattr(hp.scope, name) | "d" == "d"
     with hp.scope(**{name: 7, f"{name}.inner": 8}):
         assert getattr(hp.scope, name) | 0 == 7
-        assert getattr(getattr(hp.scope, name), "inner") | 0 == 8
+        assert getattr(hp.scope, name).inner | 0 == 8
 
 
 def test_accessor_is_an_immutable_value():
@@ -278,7 +278,7 @@ def test_write_into_enclosing_scope_visible_inside():
 def test_delete_from_scope_object():
     """`del ps[key]` removes a key the scope sets, and names close keys otherwise."""
     with hp.scope(**{"a.b": 1}) as ps:
-        with pytest.raises(KeyError, match="did you mean 'a.b'"):
+        with pytest.raises(KeyError, match=r"did you mean 'a\.b'"):
             del ps["a.c"]
         del ps["a.b"]
         assert hp.scope.a.b | 0 == 0

@@ -6,7 +6,6 @@ non-empty and contains no whitespace, no ``=`` and no ``.``. Case is kept.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Iterable, List, Optional, Tuple
 
@@ -88,6 +87,8 @@ def split_assignment(text: str, where: str = "") -> Tuple[str, str]:
 
 def closest_keys(key: str, candidates: Iterable[str], n: int = 3) -> List[str]:
     """Return up to ``n`` keys from ``candidates`` that look like ``key``."""
+    import difflib
+
     pool = list(dict.fromkeys(candidates))
     found = difflib.get_close_matches(key, pool, n=n, cutoff=0.6)
     if len(found) < n:

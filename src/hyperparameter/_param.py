@@ -56,7 +56,9 @@ def _missing_argument(fn: Callable[..., Any], name: str, key: str) -> TypeError:
     )
 
 
-def _generate(fn: Callable[..., Any], namespace: str) -> Tuple[Callable[..., Any], List[Tuple[str, str, Any]]]:
+def _generate(
+    fn: Callable[..., Any], namespace: str
+) -> Tuple[Callable[..., Any], List[Tuple[str, str, Any]]]:
     """Return the wrapper for ``fn`` and its (name, key, default) bindings."""
     import inspect
 
@@ -114,9 +116,11 @@ def _generate(fn: Callable[..., Any], namespace: str) -> Tuple[Callable[..., Any
     if seen_positional_only:
         signature.append("/")
     is_async = inspect.iscoroutinefunction(fn)
-    source = "{}def wrapper({}):\n    _hp_layers = _hp_S._stack.get()\n{}    return {}_hp_fn({})\n".format(
-        "async " if is_async else "", ", ".join(signature), "".join(body),
-        "await " if is_async else "", ", ".join(call),
+    source = (
+        f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"
+        "    _hp_layers = _hp_S._stack.get()\n"
+        f"{''.join(body)}"
+        f"    return {'await ' if is_async else ''}_hp_fn({', '.join(call)})\n"
     )
     exec(compile(source, f"<@hp.param wrapper of {fn.__qualname__}>", "exec"), env)
     return env["wrapper"], bindings
@@ -187,7 +191,7 @@ class _Bound:
         self._fn = fn
         self._params = params
         self._sources = sources
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def _scope(self) -> _scope.Scope:
         return _scope.enter_layer(dict(self._params), "hp.bind(...)", dict(self._sources))
@@ -197,7 +201,8 @@ class _Bound:
             return self._fn(*args, **kwargs)
 
     def __reduce__(self) -> Any:
-        return (_Bound, (self._fn, self._params, self._sources))
+        # type(self): a bound coroutine function must stay async in the child.
+        return (type(self), (self._fn, self._params, self._sources))
 
     def __repr__(self) -> str:
         return f"<hp.bind({self._fn!r}) with {len(self._params)} parameters>"
@@ -208,7 +213,7 @@ class _BoundAsync(_Bound):
 
     __slots__ = ()
 
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with self._scope():
             return await self._fn(*args, **kwargs)
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import os
 import sys
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from ._keys import _VALID, did_you_mean, split_assignment, validate_key
 from ._values import MISSING, Text, convert_text, resolve
-from .errors import MissingKeyError, ScopeError, ScopeWriteError
+from .errors import ConversionError, MissingKeyError, ScopeError, ScopeWriteError
 
 __all__ = [
     "ENV_VAR",
@@ -40,18 +40,21 @@ __all__ = [
 ENV_VAR = "HYPERPARAMETER_PARAMS"
 
 
-class _Layer(dict):  # type: ignore[type-arg]
+class _Layer(dict):
     """One layer of parameters, with where its values came from.
 
     ``origin`` names the layer as a whole (``hp.scope(...) at train.py:12``);
     ``sources`` overrides it for single keys (``-D train.lr=0.1``, a file line).
     """
 
-    __slots__ = ("origin", "sources")
+    __slots__ = ("origin", "shadowed", "sources")
 
     # No __init__: dict's own constructor keeps scope entry cheap; use _new_layer.
+    # ``shadowed`` (set only by the command line) keeps, per key, the values this
+    # layer merged over, so ``hp.explain`` can show a -D value over a file value.
     origin: Any
     sources: Optional[Dict[str, str]]
+    shadowed: Dict[str, List[Tuple[Any, str]]]
 
     def origin_text(self) -> str:
         """Return the layer-wide origin as text."""
@@ -76,7 +79,9 @@ class _Layer(dict):  # type: ignore[type-arg]
         return (_new_layer, (dict(self), self.origin_text(), self.sources))
 
 
-def _new_layer(values: Any = (), origin: Any = "", sources: Optional[Dict[str, str]] = None) -> _Layer:
+def _new_layer(
+    values: Any = (), origin: Any = "", sources: Optional[Dict[str, str]] = None
+) -> _Layer:
     """Return a layer holding ``values`` (keys already validated)."""
     layer = _Layer(values)
     layer.origin = origin
@@ -232,6 +237,8 @@ class Accessor:
     """
 
     __slots__ = ("__dict__", "_hp_key", "_hp_layer")
+    _hp_key: str
+    _hp_layer: Optional[_Layer]
 
     def __init__(self, key: str, layer: Optional[_Layer] = None) -> None:
         object.__setattr__(self, "_hp_key", key)
@@ -400,6 +407,8 @@ class Scope:
     """
 
     __slots__ = ("__dict__", "_hp_layer", "_hp_tokens")
+    _hp_layer: _Layer
+    _hp_tokens: List[Token[Tuple[_Layer, ...]]]
 
     def __init__(self, layer: _Layer) -> None:
         object.__setattr__(self, "_hp_layer", layer)
@@ -501,6 +510,7 @@ class _ScopeRoot:
     """
 
     __slots__ = ("__dict__", "_hp_items")
+    _hp_items: Dict[str, Accessor]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_hp_items", {})
@@ -572,7 +582,9 @@ _set_scope_layer = Scope._hp_layer.__set__  # type: ignore[attr-defined]
 _set_scope_tokens = Scope._hp_tokens.__set__  # type: ignore[attr-defined]
 
 
-def enter_layer(values: Dict[str, Any], origin: str, sources: Optional[Dict[str, str]] = None) -> Scope:
+def enter_layer(
+    values: Dict[str, Any], origin: str, sources: Optional[Dict[str, str]] = None
+) -> Scope:
     """Return a scope over already-validated ``values`` (for the CLI and ``bind``)."""
     return Scope(_new_layer(values, origin, sources))
 
@@ -666,13 +678,13 @@ def _load_env(text: str) -> None:
 
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise ValueError(
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested too deep
+        raise ConversionError(
             f"{ENV_VAR} is not valid JSON ({exc}); it must be a JSON object of "
             'dotted keys to values, e.g. {"train.lr": 0.001}; unset it or fix the parent'
         ) from None
     if not isinstance(data, dict):
-        raise ValueError(
+        raise ConversionError(
             f"{ENV_VAR} must be a JSON object of dotted keys to values, got {text[:80]!r}"
         )
     values: Dict[str, Any] = {}
@@ -701,3 +713,56 @@ def _callable_name(fn: Callable[..., Any]) -> str:
 
 if os.environ.get(ENV_VAR):
     _load_env(os.environ[ENV_VAR])
+
+
+def _forget_scopes_in_child() -> None:
+    # A forked child (a fork-method process-pool worker) is a new process: like a
+    # new thread it starts from the baseline, not from the scopes the forking
+    # thread had open, whatever the start method (SPEC section 5).
+    _stack.set(_EMPTY)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_scopes_in_child)
+
+
+def _plain(key: str, value: Any) -> Any:
+    """Return ``value`` as a plain Python value, converting text as its last read did."""
+    if isinstance(value, Text):
+        return convert_text(value.text, _reads.get(key, MISSING), key, value.source)
+    return value
+
+
+def snapshot() -> Any:
+    """Return the parameters in force now as a new ``CfgNode``, nested by the dots.
+
+    The node allows new keys, so it can be merged, dumped (``hp.snapshot().dump()``
+    records exactly what a run used), pickled, and entered again as a scope in
+    another thread or process (``with hp.scope(snap):``). Text values are
+    converted toward the default their last read used, or parsed as literals.
+    """
+    from .cfgnode import CfgNode
+
+    tree: Dict[str, Any] = {}
+    leaves: Dict[str, str] = {}
+    for key, value in sorted(effective().items()):
+        parts = key.split(".")
+        node = tree
+        for depth, part in enumerate(parts[:-1]):
+            prefix = ".".join(parts[: depth + 1])
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict) or prefix in leaves:
+                raise ValueError(
+                    f"cannot nest parameter {key!r} under {prefix!r}, which has the value "
+                    f"{node[part]!r}; a snapshot tree needs each key to be either a value or a "
+                    f"parent of other keys: rename one of {prefix!r} and {key!r}"
+                )
+            node = child
+        if parts[-1] in node and isinstance(node[parts[-1]], dict):
+            raise ValueError(
+                f"cannot store parameter {key!r} = {value!r}: other keys nest under it "
+                f"({key}.*); a snapshot tree needs each key to be either a value or a parent"
+            )
+        node[parts[-1]] = _plain(key, value)
+        leaves[key] = key
+    return CfgNode(tree, new_allowed=True)
