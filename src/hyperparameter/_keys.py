@@ -90,7 +90,7 @@ def closest_keys(key: str, candidates: Iterable[str], n: int = 3) -> List[str]:
     import difflib
 
     pool = list(dict.fromkeys(candidates))
-    found = difflib.get_close_matches(key, pool, n=n, cutoff=0.6)
+    found = difflib.get_close_matches(key, pool, n=n, cutoff=0.75)
     if len(found) < n:
         # Also match on the last segment: 'lrr' should find 'train.lr'.
         leaf = key.rsplit(".", 1)[-1]
