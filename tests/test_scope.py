@@ -279,7 +279,7 @@ def test_delete_from_scope_object():
     """`del ps[key]` removes a key the scope sets, and names close keys otherwise."""
     with hp.scope(**{"a.b": 1}) as ps:
         with pytest.raises(KeyError, match=r"did you mean 'a\.b'"):
-            del ps["a.c"]
+            del ps["a.bb"]
         del ps["a.b"]
         assert hp.scope.a.b | 0 == 0
 
