@@ -47,7 +47,7 @@ class _Layer(dict):
     ``sources`` overrides it for single keys (``-D train.lr=0.1``, a file line).
     """
 
-    __slots__ = ("origin", "shadowed", "sources")
+    __slots__ = ("origin", "shadowed", "sources", "tokens")
 
     # No __init__: dict's own constructor keeps scope entry cheap; use _new_layer.
     # ``shadowed`` (set only by the command line) keeps, per key, the values this
@@ -55,12 +55,14 @@ class _Layer(dict):
     origin: Any
     sources: Optional[Dict[str, str]]
     shadowed: Dict[str, List[Tuple[Any, str]]]
+    # One ContextVar token per active entry of the scope that owns this layer.
+    tokens: List[Token[Tuple[_Layer, ...]]]
 
     def origin_text(self) -> str:
         """Return the layer-wide origin as text."""
         origin = self.origin
         if isinstance(origin, tuple):
-            return "with hp.scope(...) at {}:{}".format(*origin)
+            return f"with hp.scope(...) at {_location(origin)}"
         return str(origin)
 
     def source_of(self, key: str) -> str:
@@ -86,11 +88,14 @@ def _new_layer(
     layer = _Layer(values)
     layer.origin = origin
     layer.sources = sources
+    layer.tokens = []
     return layer
 
 
 _EMPTY: Tuple[_Layer, ...] = ()
 _stack: ContextVar[Tuple[_Layer, ...]] = ContextVar("hyperparameter.layers", default=_EMPTY)
+layers_in_force = _stack.get
+_getframe = sys._getframe
 
 # The baseline is replaced as a whole, never mutated after publication, so a
 # reader sees either the old or the new one, never a mix of both.
@@ -114,18 +119,28 @@ def declared() -> Dict[str, Tuple[Any, str]]:
     return dict(_declared)
 
 
-def _caller(depth: int = 2) -> Tuple[str, int]:
-    """Return (file, line) of the code ``depth`` frames up."""
-    try:
-        frame = sys._getframe(depth)
-    except ValueError:  # pragma: no cover - called from the top of the stack
-        return ("<unknown>", 0)
-    return (frame.f_code.co_filename, frame.f_lineno)
+def _location(origin: Tuple[Any, int]) -> str:
+    """Return ``file:line`` for a (code object, last instruction offset) pair.
+
+    Scopes record that pair when created: ``frame.f_lineno`` costs several
+    times more than the rest of a scope entry, and most origins are never shown.
+    """
+    import dis
+
+    code, lasti = origin
+    line = code.co_firstlineno
+    for offset, lineno in dis.findlinestarts(code):
+        if offset > lasti:
+            break
+        if lineno is not None:
+            line = lineno
+    return f"{code.co_filename}:{line}"
 
 
 def _where(depth: int = 3) -> str:
     """Return ``file:line`` of the code ``depth`` frames up."""
-    return "{}:{}".format(*_caller(depth))
+    frame = sys._getframe(depth - 1)
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 # --------------------------------------------------------------------------- reading
@@ -352,12 +367,13 @@ def _flatten(mapping: Mapping[str, Any], prefix: str, out: Dict[str, Any], where
             out[key] = value
 
 
-def _layer_from(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[str, int]) -> _Layer:
+def _layer_from(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any, int]) -> _Layer:
     layer = _new_layer(origin=origin)
     sources: Optional[Dict[str, str]] = None
+    location = _location(origin)
     for arg in args:
         if isinstance(arg, str):
-            where = "hp.scope({!r}) at {}:{}".format(arg, *origin)
+            where = f"hp.scope({arg!r}) at {location}"
             key, text = split_assignment(arg, where)
             layer[key] = Text(text, where)
             if sources is None:
@@ -365,7 +381,7 @@ def _layer_from(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[str
             sources[key] = where
         elif isinstance(arg, Mapping):
             flat: Dict[str, Any] = {}
-            _flatten(arg, "", flat, "hp.scope(...) at {}:{}".format(*origin))
+            _flatten(arg, "", flat, f"hp.scope(...) at {location}")
             layer.update(flat)
             if sources is not None:
                 for key in flat:
@@ -406,16 +422,15 @@ class Scope:
     write into this scope's layer.
     """
 
-    __slots__ = ("__dict__", "_hp_layer", "_hp_tokens")
+    __slots__ = ("__dict__", "_hp_layer")
     _hp_layer: _Layer
-    _hp_tokens: List[Token[Tuple[_Layer, ...]]]
 
     def __init__(self, layer: _Layer) -> None:
         object.__setattr__(self, "_hp_layer", layer)
-        object.__setattr__(self, "_hp_tokens", [])
 
     def __enter__(self) -> Scope:
-        self._hp_tokens.append(_stack.set((self._hp_layer, *_stack.get())))
+        layer = self._hp_layer
+        layer.tokens.append(_stack.set((layer, *layers_in_force())))
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -423,23 +438,35 @@ class Scope:
         layers = _stack.get()
         # The ContextVar token knows which thread/task context made it: resetting
         # it elsewhere fails, which tells a foreign exit from ours.
-        tokens = self._hp_tokens
-        for index in range(len(tokens) - 1, -1, -1):
-            try:
-                _stack.reset(tokens[index])
-            except ValueError:
-                continue
-            del tokens[index]
-            break
-        else:
-            raise ScopeError(
-                f"scope {layer.origin_text()} is not active in this thread or asyncio "
-                "task: it was entered in another one (or exited already). Exit a scope in the "
-                "thread or task that entered it; nothing was changed"
-            )
+        tokens = layer.tokens
+        try:
+            _stack.reset(tokens[-1])
+            tokens.pop()
+        except (IndexError, ValueError, RuntimeError):
+            self._reset_other_token()
         if layers and layers[0] is layer:
             _stack.set(layers[1:])
             return
+        self._remove_out_of_order(layers)
+
+    def _reset_other_token(self) -> None:
+        # Entered more than once (in several threads or tasks): find our entry.
+        tokens = self._hp_layer.tokens
+        for index in range(len(tokens) - 2, -1, -1):
+            try:
+                _stack.reset(tokens[index])
+            except (ValueError, RuntimeError):
+                continue
+            del tokens[index]
+            return
+        raise ScopeError(
+            f"scope {self._hp_layer.origin_text()} is not active in this thread or asyncio "
+            "task: it was entered in another one (or exited already). Exit a scope in the "
+            "thread or task that entered it; nothing was changed"
+        )
+
+    def _remove_out_of_order(self, layers: Tuple[_Layer, ...]) -> None:
+        layer = self._hp_layer
         for index, candidate in enumerate(layers):
             if candidate is layer:
                 # Out of order (e.g. interleaved generators): remove only our
@@ -516,8 +543,8 @@ class _ScopeRoot:
         object.__setattr__(self, "_hp_items", {})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Scope:
-        frame = sys._getframe(1)
-        origin = (frame.f_code.co_filename, frame.f_lineno)
+        frame = _getframe(1)
+        origin = (frame.f_code, frame.f_lasti)
         if args:
             return Scope(_layer_from(args, kwargs, origin))
         # The common case, hp.scope(**overrides): kwargs is already a fresh dict.
@@ -527,9 +554,9 @@ class _ScopeRoot:
         layer = _Layer(kwargs)
         layer.origin = origin
         layer.sources = None
+        layer.tokens = []
         scope = _new_scope(Scope)
         _set_scope_layer(scope, layer)
-        _set_scope_tokens(scope, [])
         return scope
 
     def __getattr__(self, name: str) -> Accessor:
@@ -579,7 +606,6 @@ scope = _ScopeRoot()
 
 _new_scope = object.__new__
 _set_scope_layer = Scope._hp_layer.__set__  # type: ignore[attr-defined]
-_set_scope_tokens = Scope._hp_tokens.__set__  # type: ignore[attr-defined]
 
 
 def enter_layer(
