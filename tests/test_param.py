@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pickle
+from typing import List, Optional
 
 import pytest
 
@@ -207,3 +208,17 @@ def test_invalid_namespace_rejected():
     """A namespace that breaks the key grammar is rejected at decoration."""
     with pytest.raises(ValueError, match="invalid key"):
         hp.param("bad ns")
+
+
+def test_annotation_converts_text_without_default():
+    """A parameter with an annotation and no default converts text toward the annotation."""
+
+    @hp.param("ann")
+    def run(count: int, ratio: Optional[float], names: List[str]):
+        return count, ratio, names
+
+    with hp.scope("ann.count=3", "ann.ratio=0.5", "ann.names=a,b"):
+        assert run() == (3, 0.5, ["a", "b"])
+    with hp.scope("ann.count=three", "ann.ratio=none", "ann.names=x"):
+        with pytest.raises(ValueError, match=r"'three'.*int.*'ann\.count'"):
+            run()

@@ -12,10 +12,12 @@ from ._param import bind, param
 from ._scope import Scope, frozen, scope, snapshot, subprocess_env
 from .cfgnode import CfgNode, load_cfg
 from .errors import (
+    ConfigFileError,
     ConversionError,
     HyperparameterError,
     InvalidKeyError,
     MissingKeyError,
+    SchemaError,
     ScopeError,
     ScopeWriteError,
 )
@@ -55,12 +57,14 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CN",
     "CfgNode",
+    "ConfigFileError",
     "ConversionError",
     "Explanation",
     "HyperparameterError",
     "InvalidKeyError",
     "MissingKeyError",
     "Report",
+    "SchemaError",
     "Scope",
     "ScopeError",
     "ScopeWriteError",

@@ -10,11 +10,12 @@ signature default.
 from __future__ import annotations
 
 import functools
+import typing
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, overload
 
 from . import _scope
 from ._keys import validate_key
-from ._values import MISSING, Text, resolve
+from ._values import MISSING, Text, convert_text_to_type, resolve
 
 __all__ = ["bind", "param"]
 
@@ -41,12 +42,9 @@ _TEMPLATE_LOOKUP = """\
 
 def _convert_annotated(value: Any, annotation: Any, key: str) -> Any:
     """Convert a text value toward a parameter's annotation (it has no default)."""
-    from . import _values
-
-    convert = getattr(_values, "convert_text_to_type", None)
-    if convert is None or annotation is MISSING or not isinstance(value, Text):
+    if annotation is MISSING or isinstance(annotation, str) or not isinstance(value, Text):
         return resolve(value, MISSING, key)
-    return convert(value.text, annotation, key, value.source)
+    return convert_text_to_type(value.text, annotation, key, value.source)
 
 
 def _missing_argument(fn: Callable[..., Any], name: str, key: str) -> TypeError:
@@ -63,6 +61,11 @@ def _generate(
     import inspect
 
     params = list(inspect.signature(fn).parameters.values())
+    try:
+        # Resolves string annotations (from __future__ import annotations).
+        hints = typing.get_type_hints(fn)
+    except Exception:  # an unresolvable annotation only loses text conversion by type
+        hints = {}
     env: Dict[str, Any] = {
         "_hp_M": MISSING, "_hp_S": _scope, "_hp_T": Text, "_hp_resolve": resolve,
         "_hp_fn": fn, "_hp_missing": _missing_argument, "_hp_annotated": _convert_annotated,
@@ -99,7 +102,8 @@ def _generate(
         signature.append(f"{p.name}=_hp_M")
         call.append(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name)
         if default is MISSING:
-            env[f"_hp_a{index}"] = MISSING if p.annotation is p.empty else p.annotation
+            annotation = hints.get(p.name, p.annotation)
+            env[f"_hp_a{index}"] = MISSING if annotation is p.empty else annotation
             missing = f"raise _hp_missing(_hp_fn, {p.name!r}, {key!r})"
             convert = (f"else:\n            {p.name} = _hp_annotated({p.name}, "
                        f"_hp_a{index}, {key!r})")

@@ -9,15 +9,22 @@ clause can catch everything this library raises on purpose.
 
 from __future__ import annotations
 
+from typing import Any, List, Sequence
+
 __all__ = [
     "ConfigAssertionError",
+    "ConfigAttributeError",
+    "ConfigFileError",
+    "ConfigFileNotFoundError",
     "ConfigKeyError",
     "ConfigTypeError",
     "ConversionError",
     "FrozenConfigError",
     "HyperparameterError",
+    "InterpolationError",
     "InvalidKeyError",
     "MissingKeyError",
+    "SchemaError",
     "ScopeError",
     "ScopeWriteError",
 ]
@@ -68,3 +75,38 @@ class FrozenConfigError(HyperparameterError, AttributeError):
 
 class ConfigAssertionError(HyperparameterError, AssertionError):
     """A ``CfgNode`` check that YACS made with ``assert`` (kept under ``python -O``)."""
+
+
+class ConfigAttributeError(HyperparameterError, AttributeError):
+    """An attribute read named a key that a ``CfgNode`` does not have."""
+
+
+class ConfigFileError(HyperparameterError, ValueError):
+    """A config file cannot be read: syntax, duplicate key, bad key, extension, ``_BASE_`` cycle."""
+
+
+class ConfigFileNotFoundError(ConfigFileError, FileNotFoundError):
+    """A config file, or a ``_BASE_`` file it names, does not exist."""
+
+
+class InterpolationError(ConfigFileError):
+    """A ``${...}`` in a config file names a missing key or variable, or forms a cycle."""
+
+
+class SchemaError(HyperparameterError, ValueError):
+    """A config does not fit its schema; ``problems`` lists every problem found, each with its key.
+
+    All problems are collected before raising, so one run shows everything to fix.
+    """
+
+    def __init__(self, schema_name: str, problems: Sequence[str]) -> None:
+        self.schema_name = schema_name
+        self.problems: List[str] = list(problems)
+        count = len(self.problems)
+        super().__init__(
+            f"config does not match schema {schema_name} ({count} problem{'s' * (count != 1)}):\n"
+            + "\n".join(f"  - {problem}" for problem in self.problems)
+        )
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.schema_name, self.problems))
