@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import enum
 import types
+import warnings
 from collections import abc
 from typing import Any, Dict, List, Literal, Tuple, Union, get_args, get_origin
 
@@ -85,7 +86,10 @@ def parse_literal(text: str) -> Any:
     if lowered in ("none", "null", "~"):
         return None
     try:
-        value = ast.literal_eval(stripped)
+        with warnings.catch_warnings():
+            # Text like "1abc" makes the compiler warn before failing; it is not code.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return stripped
     if isinstance(value, (int, float, bool, list, tuple, dict, str)) or value is None:
