@@ -9,7 +9,7 @@ clause can catch everything this library raises on purpose.
 
 from __future__ import annotations
 
-from typing import Any, List, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 __all__ = [
     "ConfigAssertionError",
@@ -78,7 +78,25 @@ class ConfigAssertionError(HyperparameterError, AssertionError):
 
 
 class ConfigAttributeError(HyperparameterError, AttributeError):
-    """An attribute read named a key that a ``CfgNode`` does not have."""
+    """An attribute read named a key that a ``CfgNode`` does not have.
+
+    ``args`` is ``(name,)``, as for YACS's ``AttributeError(name)``. The message is
+    built by ``describe`` when first shown, so that a failed ``hasattr(cfg, name)``
+    does not pay for the search for close keys.
+    """
+
+    def __init__(self, name: str, describe: Optional[Callable[[], str]] = None) -> None:
+        super().__init__(name)
+        self._describe = describe
+        self._message: Optional[str] = None
+
+    def __str__(self) -> str:
+        if self._message is None:
+            self._message = self._describe() if self._describe else str(self.args[0])
+        return self._message
+
+    def __reduce__(self) -> Any:
+        return (type(self), (str(self),))
 
 
 class ConfigFileError(HyperparameterError, ValueError):
