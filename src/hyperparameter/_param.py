@@ -26,17 +26,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 # parameters the caller passed, and each one left out is looked up inline, so a
 # call costs a few dict probes instead of a generic *args/**kwargs walk.
 
+# The layers in force plus the baseline are gathered once per call into
+# ``_hp_layers``; each parameter the caller left out is then one short loop.
 _TEMPLATE_LOOKUP = """\
     if {name} is _hp_M:
         for _hp_layer in _hp_layers:
             if {key!r} in _hp_layer:
                 {name} = _hp_layer[{key!r}]
+                {convert}
                 break
         else:
-            {name} = _hp_S._baseline.get({key!r}, _hp_M)
-        if {name} is _hp_M:
             {missing}
-        {convert}
 """
 
 
@@ -68,6 +68,7 @@ def _generate(
         hints = {}
     env: Dict[str, Any] = {
         "_hp_M": MISSING, "_hp_S": _scope, "_hp_T": Text, "_hp_resolve": resolve,
+        "_hp_get": _scope.layers_in_force,
         "_hp_fn": fn, "_hp_missing": _missing_argument, "_hp_annotated": _convert_annotated,
     }
     signature: List[str] = []
@@ -105,15 +106,18 @@ def _generate(
             annotation = hints.get(p.name, p.annotation)
             env[f"_hp_a{index}"] = MISSING if annotation is p.empty else annotation
             missing = f"raise _hp_missing(_hp_fn, {p.name!r}, {key!r})"
-            convert = (f"else:\n            {p.name} = _hp_annotated({p.name}, "
-                       f"_hp_a{index}, {key!r})")
+            convert = f"{p.name} = _hp_annotated({p.name}, _hp_a{index}, {key!r})"
         else:
             env[f"_hp_d{index}"] = default
             missing = f"{p.name} = _hp_d{index}"
+            # Only text needs converting, and ints only for a float default:
+            # decide which check this parameter needs now, not at each call.
+            needs = f"{p.name}.__class__ is _hp_T"
+            if type(default) is float:
+                needs += f" or {p.name}.__class__ is int"
             convert = (
-                f"elif {p.name}.__class__ is _hp_T or ({p.name}.__class__ is int "
-                f"and _hp_d{index}.__class__ is float):\n"
-                f"            {p.name} = _hp_resolve({p.name}, _hp_d{index}, {key!r})"
+                f"if {needs}:\n"
+                f"                    {p.name} = _hp_resolve({p.name}, _hp_d{index}, {key!r})"
             )
         body.append(_TEMPLATE_LOOKUP.format(name=p.name, key=key, missing=missing,
                                             convert=convert))
@@ -122,7 +126,7 @@ def _generate(
     is_async = inspect.iscoroutinefunction(fn)
     source = (
         f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"
-        "    _hp_layers = _hp_S._stack.get()\n"
+        "    _hp_layers = (*_hp_get(), _hp_S._baseline)\n"
         f"{''.join(body)}"
         f"    return {'await ' if is_async else ''}_hp_fn({', '.join(call)})\n"
     )

@@ -189,7 +189,7 @@ def missing_key_error(key: str) -> MissingKeyError:
     """Build the error for a required read of an undefined ``key``."""
     hint = did_you_mean(key, _defined_keys())
     return MissingKeyError(
-        f"parameter {key!r} is not set in any scope or the baseline{hint} "
+        f"parameter {key!r} is not set in any scope or the baseline{hint or '.'} "
         f"Set it (with hp.scope(**{{{key!r}: ...}}) or -D {key}=...) "
         f"or read it with a default: hp.scope[{key!r}] | default"
     )
