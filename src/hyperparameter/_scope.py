@@ -195,28 +195,6 @@ def missing_key_error(key: str) -> MissingKeyError:
     )
 
 
-def read(key: str, default: Any = MISSING) -> Any:
-    """Return the current value of ``key`` converted toward ``default``.
-
-    With no default, a missing key raises :class:`MissingKeyError`.
-    """
-    _reads[key] = default
-    for layer in _stack.get():
-        if key in layer:
-            value = layer[key]
-            break
-    else:
-        value = _baseline.get(key, MISSING)
-        if value is MISSING:
-            if default is MISSING:
-                raise missing_key_error(key)
-            return default
-    cls = value.__class__
-    if cls is Text or (cls is int and default.__class__ is float):
-        return resolve(value, default, key)
-    return value
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -277,7 +255,14 @@ class Accessor:
         return value
 
     def __call__(self, default: Any = MISSING) -> Any:
-        return read(self._hp_key, default)
+        if default is not MISSING:
+            return self.__or__(default)
+        key = self._hp_key
+        _reads[key] = MISSING
+        value = lookup(key)
+        if value is MISSING:
+            raise missing_key_error(key)
+        return resolve(value, MISSING, key)
 
     # children --------------------------------------------------------------
     def __getattr__(self, name: str) -> Accessor:
