@@ -425,8 +425,10 @@ class Scope:
         # it elsewhere fails, which tells a foreign exit from ours.
         tokens = layer.tokens
         try:
-            _stack.reset(tokens[-1])
-            tokens.pop()
+            token = tokens[-1]
+            _stack.reset(token)
+            # remove(token), not pop(): another thread may have appended its own token since.
+            tokens.remove(token)
         except (IndexError, ValueError, RuntimeError):
             self._reset_other_token()
         if layers and layers[0] is layer:
@@ -437,12 +439,13 @@ class Scope:
     def _reset_other_token(self) -> None:
         # Entered more than once (in several threads or tasks): find our entry.
         tokens = self._hp_layer.tokens
-        for index in range(len(tokens) - 2, -1, -1):
+        # Scan a copy and remove by identity: other threads append and remove concurrently.
+        for token in reversed(list(tokens)):
             try:
-                _stack.reset(tokens[index])
+                _stack.reset(token)
             except (ValueError, RuntimeError):
                 continue
-            del tokens[index]
+            tokens.remove(token)
             return
         raise ScopeError(
             f"scope {self._hp_layer.origin_text()} is not active in this thread or asyncio "

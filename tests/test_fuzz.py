@@ -1,0 +1,611 @@
+"""Bad input: every text parser either works or raises a documented error, and changes nothing.
+
+The documented errors are the classes of ``hyperparameter.errors`` (each also a
+``ValueError``, ``KeyError``, ``TypeError`` ...). Property tests (Hypothesis) throw
+random text at each parser; the corpus tests keep the worst inputs found so far
+(deep nesting, huge numbers, code, cycles) as plain parametrized cases.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Dict, List, Literal, Optional, Set, Tuple, Union
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hyperparameter as hp
+from hyperparameter import _scope
+from hyperparameter._keys import split_assignment, validate_key
+from hyperparameter._values import MISSING, Text, convert_text, convert_text_to_type, parse_literal
+from hyperparameter.errors import (
+    ConfigFileError,
+    ConfigFileNotFoundError,
+    ConversionError,
+    HyperparameterError,
+    InterpolationError,
+    InvalidKeyError,
+)
+
+files: Any = pytest.importorskip("hyperparameter.files")
+
+settings.register_profile("fuzz", deadline=None, max_examples=150)
+FUZZ = settings.get_profile("fuzz")
+
+
+def is_key(key: str) -> bool:
+    """The key grammar of SPEC section 2, written independently of the library."""
+    if key == "" or any(c.isspace() or c == "=" for c in key):
+        return False
+    return all(segment != "" for segment in key.split("."))
+
+
+def state() -> Tuple[Any, ...]:
+    """Return everything a failed call must leave as it was: the stack and the baseline."""
+    baseline = _scope.baseline()
+    return _scope._stack.get(), baseline, dict(baseline)
+
+
+# Text built from the characters that matter to the grammars, plus anything at all.
+GRAMMAR = "ab.=_ \t\n\u00a0\u2003\x1c\x00[](){}'\",-+~#:$\\0123456789eExjTtrufalsNn"
+grammar_text = st.text(alphabet=GRAMMAR, max_size=40)
+any_text = st.one_of(grammar_text, st.text(max_size=40))
+segments = st.text(alphabet="aZ_9-\u00e9\u4e2d", min_size=1, max_size=5)
+valid_keys = st.lists(segments, min_size=1, max_size=4).map(".".join)
+key_like = st.one_of(
+    valid_keys, any_text,
+    st.lists(st.text(alphabet="ab .=\t\u2003", max_size=3), max_size=4).map(".".join),
+)
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+@FUZZ
+@given(key_like)
+def test_validate_key_accepts_exactly_the_grammar(key):
+    """validate_key returns a key that follows the grammar and rejects every other, naming it."""
+    if is_key(key):
+        assert validate_key(key) == key
+    else:
+        with pytest.raises(InvalidKeyError, match=re.escape(f"invalid key {key!r}")):
+            validate_key(key)
+
+
+@FUZZ
+@given(st.one_of(st.builds("{}={}".format, key_like, any_text), any_text))
+def test_split_assignment_splits_at_the_first_equals_or_says_why_not(text):
+    """split_assignment returns (key, value) split at the first '=', or an InvalidKeyError."""
+    key, sep, value = text.partition("=")
+    if not sep:
+        with pytest.raises(InvalidKeyError, match="has no '='"):
+            split_assignment(text)
+    elif key.strip() == "":
+        with pytest.raises(InvalidKeyError, match="no key before '='"):
+            split_assignment(text)
+    elif not is_key(key.strip()):
+        with pytest.raises(InvalidKeyError, match=re.escape(repr(key.strip()))):
+            split_assignment(text)
+    else:
+        assert split_assignment(text) == (key.strip(), value.strip())
+
+
+@FUZZ
+@given(valid_keys, any_text)
+def test_assignment_round_trips(key, value):
+    """'key=value' gives back the key and the value text, stripped; '=' may appear in values."""
+    assert split_assignment(f"{key}={value}") == (key, value.strip())
+    assert split_assignment(f" {key} = {value}=x") == (key, (value + "=x").strip())
+
+
+# ----------------------------------------------------------------------------- text -> value
+
+LITERAL_TYPES = (int, float, bool, list, tuple, dict, str, type(None))
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=10),
+)
+literals = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=5), st.integers(-9, 9)), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(any_text)
+def test_parse_literal_never_raises(text):
+    """parse_literal gives a literal value or the stripped text, never an exception."""
+    value = parse_literal(text)
+    assert isinstance(value, LITERAL_TYPES)
+    if isinstance(value, str) and value != text.strip():
+        assert text.strip()[:1] in "'\"", "only a quoted string may change its text"
+
+
+@FUZZ
+@given(literals)
+def test_parse_literal_reads_back_what_repr_wrote(value):
+    """parse_literal(repr(v)) == v for numbers, bools, None, strings and containers of them."""
+    parsed = parse_literal(repr(value))
+    assert parsed == value and type(parsed) is type(value)
+
+
+class Color(enum.Enum):
+    """An enum for conversions toward annotations."""
+
+    RED = 1
+    BLUE = "blue"
+
+
+DEFAULTS = [0, 0.0, True, "", [0], (0,), ["a"], [True], {}, None, MISSING,
+            Path("p"), complex(0), Decimal(0), Fraction(0)]
+ANNOTATIONS = [int, float, bool, str, List[int], Tuple[int, str], Tuple[float, ...], Set[int],
+               Optional[int], Union[int, str], Literal["a", 1], Dict[str, int], Color, Any]
+
+
+def check_converted(text: str, default: Any) -> None:
+    """Convert text toward default: a value of the default's type, or a ConversionError."""
+    try:
+        value = convert_text(text, default, "k.ey", "the fuzzer")
+    except ConversionError as error:
+        assert "'k.ey'" in str(error) and "the fuzzer" in str(error)
+        return
+    if default is MISSING or default is None:
+        assert isinstance(value, LITERAL_TYPES)
+    else:
+        assert type(value) is type(default)
+
+
+@FUZZ
+@given(any_text, st.sampled_from(DEFAULTS))
+def test_convert_text_gives_the_defaults_type_or_a_conversion_error(text, default):
+    """Every text converts toward every kind of default, or raises ConversionError naming it."""
+    check_converted(text, default)
+
+
+@FUZZ
+@given(any_text, st.sampled_from(ANNOTATIONS))
+def test_convert_text_to_type_gives_a_value_or_a_conversion_error(text, annotation):
+    """Every text converts toward every supported annotation, or raises ConversionError."""
+    try:
+        convert_text_to_type(text, annotation, "k.ey", "the fuzzer")
+    except ConversionError as error:
+        assert "'k.ey" in str(error)
+
+
+# ----------------------------------------------------------------------------- hp.scope("k=v")
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.builds("{}={}".format, key_like, any_text), any_text),
+                min_size=1, max_size=3),
+       st.sampled_from(DEFAULTS))
+def test_scope_strings_enter_or_fail_cleanly(texts, default):
+    """hp.scope("...") builds a scope or raises InvalidKeyError; reads convert or raise."""
+    before = state()
+    try:
+        built = hp.scope(*texts)
+    except InvalidKeyError:
+        assert state() == before
+        return
+    keys = {split_assignment(t)[0] for t in texts}
+    with built:
+        for key in keys:
+            try:
+                hp.scope[key] | default
+            except ConversionError as error:
+                assert repr(key) in str(error) and "hp.scope(" in str(error)
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        pytest.param(("ok=1", "bad key=2"), {}, InvalidKeyError, "'bad key'", id="second-string"),
+        pytest.param(("ok=1",), {"a..b": 1}, InvalidKeyError, "'a..b'", id="keyword"),
+        pytest.param(({"a": {"": 1}},), {}, InvalidKeyError, "'a.'", id="nested-empty"),
+        pytest.param(({"a": {1: 2}},), {}, TypeError, "must be str", id="nested-int-name"),
+        pytest.param(("ok=1", object()), {}, TypeError, "takes 'key=value' strings", id="object"),
+        pytest.param((["ok=1", "nope"],), {}, InvalidKeyError, "has no '='", id="list"),
+    ],
+)
+def test_failing_scope_creation_changes_nothing(args, kwargs, error, match):
+    """A scope that cannot be built raises before anything changes, inside other scopes too."""
+    with hp.scope(**{"ok": 0}):
+        hp.frozen()
+        before = state()
+        with pytest.raises(error, match=match):
+            hp.scope(*args, **kwargs)
+        assert state() == before
+        assert hp.scope.ok() == 0
+
+
+def test_failing_writes_change_nothing():
+    """Writes with a bad key, or with no scope open, raise and leave every layer as it was."""
+    with pytest.raises(hp.ScopeWriteError, match="no scope is active"):
+        hp.scope.a = 1
+    with hp.scope(**{"a": 1}) as ps:
+        before = state(), dict(_scope._stack.get()[0])
+        with pytest.raises(InvalidKeyError, match="'a b'"):
+            ps["a b"] = 2
+        with pytest.raises(InvalidKeyError, match=r"'x\.\.y'"):
+            hp.scope["x..y"] = 2
+        assert (state(), dict(_scope._stack.get()[0])) == before
+
+
+# ----------------------------------------------------------------------- HYPERPARAMETER_PARAMS
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@FUZZ
+@given(st.dictionaries(key_like, json_values, max_size=4))
+def test_load_env_loads_any_object_with_valid_keys_and_rejects_the_rest(data):
+    """A JSON object loads into the baseline or, with a bad key changes nothing."""
+    before = state()
+    text = json.dumps(data)
+    if all(is_key(k) for k in data):
+        _scope._load_env(text)
+        loaded = dict(_scope.baseline())
+        assert set(loaded) == set(data)
+        for key, value in data.items():
+            assert (loaded[key].text if isinstance(loaded[key], Text) else loaded[key]) == value
+    else:
+        with pytest.raises(InvalidKeyError, match="HYPERPARAMETER_PARAMS"):
+            _scope._load_env(text)
+        assert state() == before
+
+
+@FUZZ
+@given(any_text)
+def test_load_env_of_any_text_loads_or_fails_cleanly(text):
+    """Any text either loads or raises ConversionError/InvalidKeyError, leaving the baseline."""
+    before = state()
+    try:
+        _scope._load_env(text)
+    except (ConversionError, InvalidKeyError) as error:
+        assert "HYPERPARAMETER_PARAMS" in str(error)
+        assert state() == before
+
+
+# ----------------------------------------------------------------------------- corpus: worst texts
+
+DEEP = 100_000
+WORST_TEXTS = {
+    "open-brackets": "[" * DEEP,
+    "open-parens": "(" * DEEP,
+    "open-braces": "{" * DEEP,
+    "closed-brackets": "[" * DEEP + "]" * DEEP,
+    "nested-dicts": "{'a': " * 150 + "1" + "}" * 150,
+    "unary-minus": "-" * DEEP + "1",
+    "unary-invert": "~" * DEEP + "1",
+    "long-sum": "1+" * DEEP + "1",
+    "huge-int": "9" * DEEP,
+    "huge-int-list": "[" + "9" * 5000 + "]",
+    "huge-exponent": "1e999999",
+    "huge-text": "x" * 1_000_000,
+    "nul": "\x00",
+    "quoted-nul": "'\\x00'",
+    "surrogate": "\ud800",
+    "unclosed-quote": "'abc",
+    "set": "{1, 2}",
+    "complex": "1+2j",
+    "bytes": "b'x'",
+    "ellipsis": "...",
+    "call": "__import__('os').getcwd()",
+    "lambda": "lambda: 0",
+    "comprehension": "[x for x in range(10**9)]",
+    "power": "9**9**9**9",
+    "unicode-space": "\u2003",
+    "many-commas": "," * DEEP,
+}
+CORPUS = [pytest.param(text, id=name) for name, text in WORST_TEXTS.items()]
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_worst_texts_parse_as_literal_or_stay_text(text):
+    """parse_literal on the worst inputs returns (a literal or the text) without raising."""
+    value = parse_literal(text)
+    assert isinstance(value, LITERAL_TYPES)
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_worst_texts_convert_or_raise_conversion_error(text):
+    """Each worst input converts toward each default or raises ConversionError."""
+    for default in DEFAULTS:
+        check_converted(text, default)
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_worst_texts_as_scope_values_read_or_raise(text):
+    """A worst input as hp.scope("k=...") reads with every default or raises ConversionError."""
+    before = state()
+    with hp.scope("k=" + text):
+        for default in DEFAULTS:
+            try:
+                hp.scope.k | default
+            except ConversionError as error:
+                assert "'k'" in str(error)
+    assert state() == before
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_worst_texts_as_keys_and_environment_work_or_fail_cleanly(text):
+    """A worst input as key, assignment or HYPERPARAMETER_PARAMS works or fails documented."""
+    for parse in (validate_key, split_assignment):
+        try:
+            parse(text)
+        except InvalidKeyError:
+            pass
+    for env in (text, '{"k": ' + text + "}", json.dumps({"k": text}), json.dumps({text: 1})):
+        before = state()
+        try:
+            _scope._load_env(env)
+        except (ConversionError, InvalidKeyError):
+            assert state() == before
+
+
+def test_text_is_never_run_as_code(tmp_path):
+    """Text values are parsed as literals only: code in them is not executed."""
+    marker = tmp_path / "ran"
+    code = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    assert parse_literal(code) == code
+    with hp.scope("k=" + code):
+        assert hp.scope.k() == code
+        with pytest.raises(ConversionError, match="'k'"):
+            hp.scope.k | [0]
+    _scope._load_env(json.dumps({"k": code}))
+    assert hp.scope.k() == code
+    assert not marker.exists()
+
+
+# ----------------------------------------------------------------------------- config files
+
+FILE_TEXT = {
+    "yaml": st.text(alphabet="ab_:-[]{},&*!$ \n\t'\"#?|>%@.1${}", max_size=60),
+    "json": st.text(alphabet='{}[]":,ab_ .1-eE$tnrufls\\', max_size=60),
+    "toml": st.text(alphabet="ab_=[]{}\"'.,\n #1-$:", max_size=60),
+}
+REFERENCES = ["${a}", "${b.c}", "${env:HP_FUZZ_SET}", "${env:HP_FUZZ_UNSET}",
+              "${env:HP_FUZZ_UNSET,dflt}", "$${", "${", "}", "${}", "x", "${b", "${a.b}", "$"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_dir(tmp_path_factory):
+    """A folder the file fuzzers write into (one file name per format, rewritten each example)."""
+    return tmp_path_factory.mktemp("fuzz-files")
+
+
+def load_or_documented_error(path: Path) -> Any:
+    """Load path; return the node, or the documented error; any other exception fails the test."""
+    before = state()
+    try:
+        return files.load(str(path))
+    except HyperparameterError as error:
+        assert state() == before
+        return error
+
+
+@FUZZ
+@given(st.sampled_from(sorted(FILE_TEXT)).flatmap(
+    lambda ext: st.tuples(st.just(ext), FILE_TEXT[ext])))
+def test_random_config_text_loads_or_raises_a_documented_error(fuzz_dir, case):
+    """Random YAML/JSON/TOML text loads or raises one of the library's documented errors."""
+    ext, text = case
+    path = fuzz_dir / f"random.{ext}"
+    path.write_text(text, encoding="utf-8")
+    load_or_documented_error(path)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["a", "b", "d"]),
+                       st.lists(st.sampled_from(REFERENCES), min_size=1, max_size=4).map("".join),
+                       min_size=1, max_size=3),
+       st.sampled_from(["yaml", "json"]))
+def test_random_interpolations_resolve_or_raise_interpolation_errors(fuzz_dir, values, ext):
+    """Random ${...} references resolve or raise a documented error (missing, cycle, syntax)."""
+    data: Dict[str, Any] = {**values, "b": {"c": values.get("b", "x")}}
+    path = fuzz_dir / f"interp.{ext}"
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is also YAML
+    os.environ["HP_FUZZ_SET"] = "set"
+    try:
+        load_or_documented_error(path)
+    finally:
+        del os.environ["HP_FUZZ_SET"]
+
+
+def has_cycle(graph: Dict[int, List[int]], start: int) -> bool:
+    """Return whether a _BASE_ chain from start reaches a file already on the chain."""
+
+    def visit(node: int, chain: Tuple[int, ...]) -> bool:
+        return any(base in chain or visit(base, (*chain, base)) for base in graph[node])
+
+    return visit(start, (start,))
+
+
+@FUZZ
+@given(st.integers(1, 4).flatmap(lambda n: st.lists(
+    st.lists(st.integers(0, n - 1), max_size=3, unique=True), min_size=n, max_size=n)))
+def test_base_graphs_load_unless_a_chain_is_a_cycle(fuzz_dir, bases):
+    """_BASE_ lists forming any graph load, except when a chain comes back: a cycle error."""
+    graph = dict(enumerate(bases))
+    for node, targets in graph.items():
+        lines = [f"key{node}: {node}"]
+        if targets:
+            lines.insert(0, "_BASE_: [" + ", ".join(f"base{t}.yaml" for t in targets) + "]")
+        (fuzz_dir / f"base{node}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_or_documented_error(fuzz_dir / "base0.yaml")
+    if has_cycle(graph, 0):
+        assert isinstance(result, ConfigFileError) and "cycle" in str(result)
+    else:
+        assert not isinstance(result, HyperparameterError), result
+        assert result["key0"] == 0
+
+
+KNOWN = "files.py: {}; remove this mark once it raises a documented error"
+
+
+def known(reason: str) -> Any:
+    """Mark a corpus case that files.py does not handle yet (strict: fixing it must remove this)."""
+    return pytest.mark.xfail(strict=True, reason=KNOWN.format(reason))
+
+
+def chain(n: int) -> str:
+    """Return YAML with a chain of n references: k0 -> k1 -> ... -> kn = 1."""
+    return "".join(f"k{i}: ${{k{i + 1}}}\n" for i in range(n)) + f"k{n}: 1\n"
+
+
+def laughs(levels: int) -> str:
+    """Return a YAML alias bomb: each level refers 9 times to the level below."""
+    names = [chr(ord("a") + i) for i in range(levels + 1)]
+    lines = [f"{names[0]}: &{names[0]} [x, x, x, x, x, x, x, x, x]"]
+    for below, name in zip(names, names[1:]):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{below}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+FILE_CORPUS = [
+    # (file name, text, documented error class, match)
+    pytest.param("list.yaml", "- 1\n", ConfigFileError, "must be a mapping", id="yaml-list"),
+    pytest.param("tab.yaml", "a:\n\tb: 1\n", ConfigFileError, "invalid YAML", id="yaml-tab"),
+    pytest.param("tag.yaml", "a: !!python/object/apply:os.system ['true']\n", ConfigFileError,
+                 "invalid YAML", id="yaml-python-tag"),
+    pytest.param("dupe.yaml", "a: 1\na: 2\n", ConfigFileError, "duplicate key", id="yaml-dupe"),
+    pytest.param("key.yaml", "'a b': 1\n", InvalidKeyError, "'a b'", id="yaml-bad-key"),
+    pytest.param("null.yaml", "? null\n: 1\n", InvalidKeyError, "None", id="yaml-null-key"),
+    pytest.param("date.yaml", "a: 2001-01-01\n", ConfigFileError, "date", id="yaml-date"),
+    pytest.param("bin.yaml", b"\xff\xfe\x00", ConfigFileError, "UTF-8", id="not-utf8"),
+    pytest.param("bad.json", "{", ConfigFileError, "invalid JSON", id="json-syntax"),
+    pytest.param("list.json", "[1]", ConfigFileError, "must be a mapping", id="json-list"),
+    pytest.param("bad.toml", "a = ", ConfigFileError, "invalid TOML", id="toml-syntax"),
+    pytest.param("dupe.toml", "a = 1\na = 2\n", ConfigFileError, "invalid TOML", id="toml-dupe"),
+    pytest.param("x.ini", "a=1", ConfigFileError, "unsupported extension", id="extension"),
+    pytest.param("self.yaml", "_BASE_: self.yaml\n", ConfigFileError, "cycle", id="base-self"),
+    pytest.param("base.yaml", "_BASE_: nope.yaml\n", ConfigFileNotFoundError, "not found",
+                 id="base-missing"),
+    pytest.param("base3.yaml", "_BASE_: 3\n", ConfigFileError, "_BASE_ must be", id="base-number"),
+    pytest.param("dir.yaml", "_BASE_: .\n", ConfigFileError, "directory", id="base-directory"),
+    pytest.param("py.yaml", "_BASE_: cfg.py\n", ConfigFileError, "allow_python",
+                 id="base-python-not-allowed"),
+    pytest.param("i1.yaml", "a: ${nope}\n", InterpolationError, "'nope'", id="interp-missing"),
+    pytest.param("i2.yaml", "a: ${b}\nb: ${a}\n", InterpolationError, "cycle", id="interp-cycle"),
+    pytest.param("i3.yaml", "a:\n  b: ${a}\n", InterpolationError, "cycle", id="interp-parent"),
+    pytest.param("i4.yaml", "a: ${b\nb: 1\n", InterpolationError, "unterminated",
+                 id="interp-unterminated"),
+    pytest.param("i5.yaml", "a: ${}\n", InterpolationError, "not a reference", id="interp-empty"),
+    pytest.param("i6.yaml", "a: ${env:HP_FUZZ_UNSET}\n", InterpolationError, "not set",
+                 id="interp-env-unset"),
+]
+
+
+def load_or_short_failure(path: Path) -> Any:
+    """Load path; an undocumented exception becomes a one-line failure (not a 1,000-frame trace)."""
+    try:
+        return files.load(str(path))
+    except HyperparameterError:
+        raise
+    except Exception as exc:
+        raise AssertionError(f"{type(exc).__name__} escaped hp.load: {str(exc)[:200]}") from None
+
+
+@pytest.mark.parametrize(("name", "text", "error", "match"), FILE_CORPUS)
+def test_worst_config_files_raise_documented_errors(tmp_path, name, text, error, match):
+    """Each bad config file raises its documented error, naming the problem; nothing changes."""
+    (tmp_path / "cfg.py").write_text("cfg = {}\n", encoding="utf-8")
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    before = state()
+    with pytest.raises(error, match=match):
+        load_or_short_failure(path)
+    assert state() == before
+
+
+DEEP_FILES = [
+    # Nesting and chains this deep are legal but absurd: loading them may work or raise a
+    # documented error that names the file; an escaping RecursionError is a bug.
+    pytest.param("i7.yaml", chain(3000), id="interp-long-chain",
+                 marks=known("a RecursionError escapes")),
+    pytest.param("alias.yaml", "a: &a [*a]\n", id="yaml-recursive-alias",
+                 marks=known("a RecursionError escapes")),
+    pytest.param("deep1.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", id="yaml-deep-flow",
+                 marks=known("a RecursionError escapes")),
+    pytest.param("deep2.yaml", "".join("  " * i + f"k{i}:\n" for i in range(3000)),
+                 id="yaml-deep-block", marks=known("a RecursionError escapes")),
+    pytest.param("deep.json", '{"a": ' + "[" * DEEP + "}", id="json-deep",
+                 marks=known("a RecursionError escapes")),
+    pytest.param("int.json", '{"a": ' + "1" * 5000 + "}", id="json-huge-int",
+                 marks=known("a ValueError (int digits limit) escapes")),
+    pytest.param("deep.toml", "a = " + "[" * 3000 + "]" * 3000 + "\n", id="toml-deep",
+                 marks=known("a RecursionError escapes")),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), DEEP_FILES)
+def test_deeply_nested_config_files_load_or_raise_documented_errors(tmp_path, name, text):
+    """Absurdly deep files load, or raise a documented error naming the file; nothing changes."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    before = state()
+    try:
+        load_or_short_failure(path)
+    except HyperparameterError as error:
+        assert name in str(error)
+    assert state() == before
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from hyperparameter import files
+    from hyperparameter.errors import HyperparameterError
+    try:
+        files.load(sys.argv[1])
+    except HyperparameterError as error:
+        print("documented", type(error).__name__)
+    else:
+        print("loaded")
+""")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        pytest.param("a: " + "[" * DEEP + "\n", 60, id="yaml-open-brackets",
+                     marks=known("libyaml's CSafeLoader segfaults on 100,000 open '['")),
+        pytest.param(laughs(8), 5, id="yaml-alias-bomb",
+                     marks=known("hangs expanding 9**9 aliased items")),
+    ],
+)
+def test_config_files_that_could_crash_or_hang_the_interpreter(tmp_path, text, seconds):
+    """In a child process: a file built to crash or exhaust the loader gives a documented error."""
+    path = tmp_path / "evil.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        child = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
+                               text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"loading took more than {seconds} s")
+    assert child.returncode == 0, f"the loader died (exit {child.returncode}): {child.stderr}"
+    assert child.stdout.split()[0] in ("documented", "loaded")
