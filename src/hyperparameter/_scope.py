@@ -241,7 +241,7 @@ class Accessor:
     def __or__(self, default: Any) -> Any:
         key = self._hp_key
         _reads[key] = default
-        for layer in _stack.get():
+        for layer in layers_in_force():
             if key in layer:
                 value = layer[key]
                 break
