@@ -462,14 +462,6 @@ def test_base_graphs_load_unless_a_chain_is_a_cycle(fuzz_dir, bases):
         assert result["key0"] == 0
 
 
-KNOWN = "files.py: {}; remove this mark once it raises a documented error"
-
-
-def known(reason: str) -> Any:
-    """Mark a corpus case that files.py does not handle yet (strict: fixing it must remove this)."""
-    return pytest.mark.xfail(strict=True, reason=KNOWN.format(reason))
-
-
 def chain(n: int) -> str:
     """Return YAML with a chain of n references: k0 -> k1 -> ... -> kn = 1."""
     return "".join(f"k{i}: ${{k{i + 1}}}\n" for i in range(n)) + f"k{n}: 1\n"
@@ -544,22 +536,16 @@ def test_worst_config_files_raise_documented_errors(tmp_path, name, text, error,
 
 
 DEEP_FILES = [
-    # Nesting and chains this deep are legal but absurd: loading them may work or raise a
-    # documented error that names the file; an escaping RecursionError is a bug.
-    pytest.param("i7.yaml", chain(3000), id="interp-long-chain",
-                 marks=known("a RecursionError escapes")),
-    pytest.param("alias.yaml", "a: &a [*a]\n", id="yaml-recursive-alias",
-                 marks=known("a RecursionError escapes")),
-    pytest.param("deep1.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", id="yaml-deep-flow",
-                 marks=known("a RecursionError escapes")),
+    # Nesting and chains this deep are legal but absurd: loading them must raise a documented
+    # error that names the file (LIMIT_FILES below checks which); a RecursionError is a bug.
+    pytest.param("i7.yaml", chain(3000), id="interp-long-chain"),
+    pytest.param("alias.yaml", "a: &a [*a]\n", id="yaml-recursive-alias"),
+    pytest.param("deep1.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", id="yaml-deep-flow"),
     pytest.param("deep2.yaml", "".join("  " * i + f"k{i}:\n" for i in range(3000)),
-                 id="yaml-deep-block", marks=known("a RecursionError escapes")),
-    pytest.param("deep.json", '{"a": ' + "[" * DEEP + "}", id="json-deep",
-                 marks=known("a RecursionError escapes")),
-    pytest.param("int.json", '{"a": ' + "1" * 5000 + "}", id="json-huge-int",
-                 marks=known("a ValueError (int digits limit) escapes")),
-    pytest.param("deep.toml", "a = " + "[" * 3000 + "]" * 3000 + "\n", id="toml-deep",
-                 marks=known("a RecursionError escapes")),
+                 id="yaml-deep-block"),
+    pytest.param("deep.json", '{"a": ' + "[" * DEEP + "}", id="json-deep"),
+    pytest.param("int.json", '{"a": ' + "1" * 5000 + "}", id="json-huge-int"),
+    pytest.param("deep.toml", "a = " + "[" * 3000 + "]" * 3000 + "\n", id="toml-deep"),
 ]
 
 
@@ -576,12 +562,197 @@ def test_deeply_nested_config_files_load_or_raise_documented_errors(tmp_path, na
     assert state() == before
 
 
+def nest(levels: int, ext: str) -> str:
+    """Return a config whose lists nest ``levels`` levels deep, the top-level mapping included."""
+    inner = "[" * (levels - 1) + "]" * (levels - 1)
+    return {"yaml": f"a: {inner}\n", "json": f'{{"a": {inner}}}', "toml": f"a = {inner}\n"}[ext]
+
+
+def block(levels: int) -> str:
+    """Return YAML whose block mappings nest ``levels`` levels deep, by indentation."""
+    keys = "".join("  " * i + f"k{i}:\n" for i in range(levels - 1))
+    return keys + "  " * (levels - 1) + "v: 1\n"
+
+
+def depth(value: Any) -> int:
+    """Return how many lists and mappings nest in value, itself included."""
+    if isinstance(value, dict):
+        return 1 + max(map(depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    return 0
+
+
+def needs_int_limit() -> Any:
+    """Skip where Python reads integers of any length (before 3.11, 3.10.7 and 3.9.14)."""
+    return pytest.mark.skipif(not hasattr(sys, "get_int_max_str_digits"),
+                              reason="this Python has no limit on the digits of an int")
+
+
+LIMIT = f"deeper than {files.MAX_DEPTH} levels"  # in the message of a file nested too deeply
+DEEPER = f"at most {files.MAX_DEPTH} levels"  # in that of a parser out of stack
+
+
+@pytest.mark.parametrize(("ext", "text"), [
+    pytest.param("yaml", lambda n: nest(n, "yaml"), id="yaml-flow"),
+    pytest.param("yaml", block, id="yaml-block"),
+    pytest.param("yaml", lambda n: "a:\n" + "- " * (n - 2) + "[x]\n", id="yaml-compact-sequences"),
+    pytest.param("json", lambda n: nest(n, "json"), id="json"),
+    pytest.param("toml", lambda n: nest(n, "toml"), id="toml"),
+])
+def test_files_nest_up_to_the_limit_and_no_deeper(tmp_path, ext, text):
+    """MAX_DEPTH levels load; one more raises ConfigFileError naming the file, line and limit."""
+    path = tmp_path / f"nest.{ext}"
+    path.write_text(text(files.MAX_DEPTH), encoding="utf-8")
+    assert depth(files.config(path)) == files.MAX_DEPTH
+    path.write_text(text(files.MAX_DEPTH + 1), encoding="utf-8")
+    before = state()
+    with pytest.raises(ConfigFileError, match=f"nest.{ext}.*{LIMIT}"):
+        files.load(path)
+    assert state() == before
+
+
+def test_load_cfg_refuses_too_deep_text_and_recursive_aliases(tmp_path):
+    """CfgNode.load_cfg (as YACS reads YAML) raises ConfigFileError (a ValueError) instead."""
+    assert depth(dict(hp.load_cfg(nest(files.MAX_DEPTH, "yaml")))) == files.MAX_DEPTH
+    for text in (nest(files.MAX_DEPTH + 1, "yaml"), block(files.MAX_DEPTH + 1)):
+        with pytest.raises(ConfigFileError, match=LIMIT):
+            hp.load_cfg(text)
+    with pytest.raises(ValueError, match=r"alias at key 'a\[0\]' refers to a collection that "
+                                         "contains it"):
+        hp.load_cfg("a: &a [*a]\n")
+    path = tmp_path / "alias.yaml"
+    path.write_text("x: 1\nb: {c: &c [1, *c]}\n", encoding="utf-8")
+    cfg = hp.CfgNode(new_allowed=True)
+    with pytest.raises(ConfigFileError, match=r"alias\.yaml.*'b\.c\[1\]'"):
+        cfg.merge_from_file(str(path))
+    assert cfg == {}
+    assert hp.load_cfg("a: &a [1, 2]\nb: *a\n") == {"a": [1, 2], "b": [1, 2]}  # aliases work
+
+
+def test_reference_chains_resolve_up_to_the_limit_and_no_longer(tmp_path):
+    """MAX_CHAIN references through one another resolve; one more raises InterpolationError."""
+    path = tmp_path / "chain.yaml"
+    path.write_text(chain(files.MAX_CHAIN), encoding="utf-8")
+    assert files.load(path)["k0"] == 1
+    path.write_text(chain(files.MAX_CHAIN + 1), encoding="utf-8")
+    with pytest.raises(InterpolationError,
+                       match=rf"chain\.yaml.*chain of more than {files.MAX_CHAIN} .*'k0' -> 'k1'"):
+        files.load(path)
+
+
+LIMIT_FILES = [
+    # (file name, text, documented error class, match): each names the file and the limit.
+    pytest.param("alias.yaml", "a: &a [*a]\n", ConfigFileError,
+                 r"alias\.yaml: the YAML alias at key 'a\[0\]' refers to a collection that "
+                 "contains it", id="yaml-recursive-alias"),
+    pytest.param("alias2.yaml", "a: &a {b: [1, {c: *a}]}\n", ConfigFileError,
+                 r"alias2\.yaml.*'a\.b\[1\]\.c' refers to a collection that contains it",
+                 id="yaml-recursive-alias-in-mapping"),
+    pytest.param("deep1.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", ConfigFileError,
+                 rf"deep1\.yaml:1:{files.MAX_DEPTH + 3}: lists and mappings nest {LIMIT}",
+                 id="yaml-deep-flow"),
+    pytest.param("deep2.yaml", "".join("  " * i + f"k{i}:\n" for i in range(3000)),
+                 ConfigFileError, rf"deep2\.yaml:{files.MAX_DEPTH + 1}:.*{LIMIT}",
+                 id="yaml-deep-block"),
+    pytest.param("deep3.yaml", "a: [" + "[']', " * 5000 + "]\n", ConfigFileError, LIMIT,
+                 id="yaml-deep-flow-closers-in-quotes"),
+    pytest.param("deep4.yaml", "a0: &a0 [1]\n" + "".join(
+        f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 2 * files.MAX_DEPTH)),
+        ConfigFileError, f"deep4.yaml: under key 'a{files.MAX_DEPTH}', YAML aliases .* {LIMIT}",
+        id="yaml-deep-through-aliases"),
+    pytest.param("deep.json", '{"a": ' + "[" * DEEP + "}", ConfigFileError,
+                 rf"deep\.json: the JSON reader ran out of stack.*{DEEPER}", id="json-deep"),
+    pytest.param("deep2.json", nest(3 * files.MAX_DEPTH, "json"), ConfigFileError,
+                 rf"deep2\.json: key 'a' holds lists or mappings nested {LIMIT}",
+                 id="json-deep-within-the-parser"),
+    pytest.param("deep.toml", "a = " + "[" * 3000 + "]" * 3000 + "\n", ConfigFileError,
+                 rf"deep\.toml.*{DEEPER}", id="toml-deep"),
+    pytest.param("int.json", '{"a": ' + "1" * 5000 + "}", ConfigFileError,
+                 r"int\.json:1: invalid JSON: a number has more than \d+ digits",
+                 marks=needs_int_limit(), id="json-huge-int"),
+    pytest.param("int.yaml", "a: 1\nb: " + "1" * 5000 + "\n", ConfigFileError,
+                 r"int\.yaml:2: invalid YAML: a number has more than \d+ digits",
+                 marks=needs_int_limit(), id="yaml-huge-int"),
+    pytest.param("int.toml", "a = " + "1" * 5000 + "\n", ConfigFileError,
+                 r"int\.toml:1: invalid TOML: a number has more than \d+ digits",
+                 marks=needs_int_limit(), id="toml-huge-int"),
+    pytest.param("month.yaml", "a: 2001-13-01\n", ConfigFileError,
+                 r"month\.yaml: invalid YAML: month must be in 1\.\.12", id="yaml-bad-date"),
+    pytest.param("tag.yaml", "a: !!int abc\n", ConfigFileError, r"tag\.yaml: invalid YAML",
+                 id="yaml-int-tag"),
+    pytest.param("i7.yaml", chain(3000), InterpolationError,
+                 rf"'k{files.MAX_CHAIN}' \(.*i7\.yaml:{files.MAX_CHAIN + 1}\): a chain of more "
+                 rf"than {files.MAX_CHAIN}", id="interp-long-chain"),
+    pytest.param("text.yaml", "a0: xxxxxxxxxx\n" + "".join(
+        f"a{i}: '" + f"${{a{i - 1}}}" * 10 + "'\n" for i in range(1, 9)), InterpolationError,
+        rf"text\.yaml.*over the limit of {files.MAX_TEXT:,}", id="interp-text-bomb"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "error", "match"), LIMIT_FILES)
+def test_config_files_over_a_limit_raise_errors_naming_it(tmp_path, name, text, error, match):
+    """Absurd files hit a documented limit: the error names the file and the limit."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    before = state()
+    with pytest.raises(error, match=match):
+        load_or_short_failure(path)
+    assert state() == before
+
+
+YAML_TEXT = st.text(alphabet="-?:[]{}, \t\n\r\ufeffab'\"#&*!|>", max_size=50)
+
+
+def event_depth(text: str) -> int:
+    """Return how deep libyaml's events nest before the end or the first error (the oracle)."""
+    import yaml
+
+    level = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                level += 1
+                deepest = max(deepest, level)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                level -= 1
+    except yaml.YAMLError:
+        pass
+    return deepest
+
+
+@FUZZ
+@given(st.one_of(YAML_TEXT, st.lists(st.sampled_from(
+    ["- ", "? ", ": ", "-\t", "[", "{", "]", "}", ", ", "a: ", "'[': ", "\n", "\r", "  ", "x"]),
+    max_size=20).map("".join)), st.integers(1, 6))
+def test_yaml_nesting_check_refuses_exactly_what_nests_too_deep(text, limit):
+    """With a small limit, the check before parsing refuses text iff its events nest deeper."""
+    from unittest import mock
+
+    with mock.patch.object(files, "MAX_DEPTH", limit):
+        try:
+            files._check_yaml_nesting(text, "t.yaml")
+        except ConfigFileError as error:
+            assert f"deeper than {limit} levels" in str(error)
+            assert event_depth(text) > limit
+        else:
+            assert event_depth(text) <= limit
+
+
 CHILD = textwrap.dedent("""
     import sys
+    import hyperparameter as hp
     from hyperparameter import files
     from hyperparameter.errors import HyperparameterError
+    path, how = sys.argv[1:]
     try:
-        files.load(sys.argv[1])
+        if how == "load":
+            files.load(path)
+        elif how == "load_cfg":
+            with open(path, encoding="utf-8") as stream:
+                hp.load_cfg(stream.read())
+        else:
+            hp.CfgNode(new_allowed=True).merge_from_file(path)
     except HyperparameterError as error:
         print("documented", type(error).__name__)
     else:
@@ -589,23 +760,54 @@ CHILD = textwrap.dedent("""
 """)
 
 
+def mapping_laughs(levels: int) -> str:
+    """Return a YAML alias bomb of mappings: each level has 9 keys naming the level below."""
+    lines = ["a0: &a0 {x: 1, y: 2}"]
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} {{" + ", ".join(f"k{j}: *a{i - 1}" for j in range(9)) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def copies(levels: int) -> str:
+    """Return YAML whose references copy each level's list 10 times into the next."""
+    return "a0: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"a{i}: [" + ", ".join([f"'${{a{i - 1}}}'"] * 10) + "]\n" for i in range(1, levels))
+
+
+CRASHING = "a: " + "[" * DEEP + "\n"  # libyaml's composer overflows the C stack (a segfault)
+
+
 @pytest.mark.parametrize(
-    ("text", "seconds"),
+    ("text", "how", "seconds", "error"),
     [
-        pytest.param("a: " + "[" * DEEP + "\n", 60, id="yaml-open-brackets",
-                     marks=known("libyaml's CSafeLoader segfaults on 100,000 open '['")),
-        pytest.param(laughs(8), 5, id="yaml-alias-bomb",
-                     marks=known("hangs expanding 9**9 aliased items")),
+        pytest.param(CRASHING, "load", 60, "ConfigFileError", id="yaml-open-brackets"),
+        pytest.param(CRASHING, "load_cfg", 60, "ConfigFileError", id="load_cfg-open-brackets"),
+        pytest.param(CRASHING, "merge_from_file", 60, "ConfigFileError",
+                     id="merge_from_file-open-brackets"),
+        pytest.param("- " * DEEP + "x\n", "load", 60, "ConfigFileError",
+                     id="yaml-compact-sequences"),
+        pytest.param("- " * DEEP + "x\n", "load_cfg", 60, "ConfigFileError",
+                     id="load_cfg-compact-sequences"),
+        pytest.param("a: " + "[']', " * DEEP + "\n", "load_cfg", 60, "ConfigFileError",
+                     id="load_cfg-closers-in-quotes"),
+        pytest.param(laughs(8), "load", 5, "ConfigFileError", id="yaml-alias-bomb"),
+        pytest.param(laughs(8), "load_cfg", 5, "ConfigFileError", id="load_cfg-alias-bomb"),
+        pytest.param(mapping_laughs(8), "load", 5, "ConfigFileError",
+                     id="yaml-mapping-alias-bomb"),
+        pytest.param(mapping_laughs(8), "load_cfg", 5, "ConfigFileError",
+                     id="load_cfg-mapping-alias-bomb"),
+        pytest.param(copies(8), "load", 10, "InterpolationError", id="interp-copy-bomb"),
     ],
 )
-def test_config_files_that_could_crash_or_hang_the_interpreter(tmp_path, text, seconds):
+def test_config_files_that_could_crash_or_hang_the_interpreter(tmp_path, text, how, seconds,
+                                                               error):
     """In a child process: a file built to crash or exhaust the loader gives a documented error."""
     path = tmp_path / "evil.yaml"
     path.write_text(text, encoding="utf-8")
     try:
-        child = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                               text=True, timeout=seconds)
+        child = subprocess.run([sys.executable, "-c", CHILD, str(path), how],
+                               capture_output=True, text=True, timeout=seconds)
     except subprocess.TimeoutExpired:
         pytest.fail(f"loading took more than {seconds} s")
     assert child.returncode == 0, f"the loader died (exit {child.returncode}): {child.stderr}"
-    assert child.stdout.split()[0] in ("documented", "loaded")
+    assert child.stdout.split() == ["documented", error]

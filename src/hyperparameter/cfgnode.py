@@ -152,7 +152,12 @@ def _yaml_dumper() -> Any:
 def _yaml_load(stream: Any) -> Any:
     import yaml
 
-    return yaml.load(stream, Loader=_yaml_loader())
+    # Imported here: files imports this module. It refuses, with a ConfigFileError, text
+    # nested deeper than libyaml can compose without crashing, and endless or exploding
+    # aliases, which yaml.safe_load (and so YACS) would crash or hang on.
+    from .files import _load_yaml_text
+
+    return _load_yaml_text(stream, "YAML text", lambda text: yaml.load(text, Loader=_yaml_loader()))
 
 
 def _yaml_dump(data: Any, **kwargs: Any) -> Any:

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import enum
 import os
+import re
+import sys
 from typing import (
     Any,
     Callable,
     ClassVar,
     Dict,
     Iterable,
+    Iterator,
     List,
     Literal,
     Mapping,
@@ -70,6 +73,14 @@ Tree = Dict[str, Any]
 BASE_KEY = "_BASE_"
 _YAML_EXTS = (".yaml", ".yml", "")  # no extension reads as YAML, as in YACS
 _SUPPORTED = ".yaml, .yml, .json, .toml, .py (with allow_python=True), or no extension (YAML)"
+
+# Limits on absurd input (docs/config-files.md, "Limits"). Legal but absurd files hit them
+# before they could exhaust the Python or C stack, the memory or the time of the reader.
+MAX_DEPTH = 200  # lists and mappings nested inside each other, the top-level mapping included
+MAX_ALIAS_VALUES = 1_000_000  # values YAML aliases may add to a file when it is expanded
+MAX_CHAIN = 100  # ${...} references resolved one through another
+MAX_COPIED = 1_000_000  # values ${...} references may copy into a config
+MAX_TEXT = 1_000_000  # characters of a text built from ${...} references
 
 
 # --- reading one file -------------------------------------------------------------------------
@@ -162,12 +173,186 @@ def _yaml_loader() -> Any:
     return LineLoader
 
 
+# --- limits on absurd input --------------------------------------------------------------------
+
+# A line's leading run of what may stand before a block collection on that line: blanks,
+# the indicators '-', '?', ':' (as in "- - x" and "? - x") and a byte order mark. Searched
+# in "\n" + text; the second form also for lines that YAML ends with CR, NEL, LS or PS.
+_BLOCK_PREFIX = r"\n[-?: \t\ufeff]{%d}"
+_BLOCK_PREFIX_ANY_BREAK = r"[\n\r\x85\u2028\u2029][-?: \t\ufeff]{%d}"
+_INT_DIGITS = "integer string conversion"  # in the ValueError of int() over the digit limit
+
+
+def _too_deep(where: str, what: str = "lists and mappings nest") -> ConfigFileError:
+    return ConfigFileError(
+        f"{where}: {what} deeper than {MAX_DEPTH} levels, the limit for config files; "
+        "flatten the structure (or split it into several keys)"
+    )
+
+
+def _check_yaml_nesting(text: str, file: str) -> None:
+    """Raise :class:`ConfigFileError` if YAML ``text`` nests deeper than ``MAX_DEPTH`` levels.
+
+    libyaml's composer recurses in C once per level and overflows the C stack (a crash,
+    not an exception) near 50,000 levels, so this runs before any loader. The cheap
+    bound: each flow level needs a '{', or a '[' (which may hold a one-pair mapping, as
+    in ``[a: 1]``: two levels); a block level moves its content at least one column right
+    every two levels, and a block collection starts after a line's run of blanks and
+    indicators, so block nesting is at most ``2 * (run + 1)``. Text over the bound is
+    parsed into events (libyaml's parser keeps its own stack and does not recurse), which
+    gives the exact depth and the line.
+    """
+    room = MAX_DEPTH - 2 - 2 * text.count("[") - text.count("{")
+    if room >= 0:
+        other_breaks = text.count("\r") != text.count("\r\n") or any(
+            brk in text for brk in "\x85\u2028\u2029"
+        )
+        prefix = _BLOCK_PREFIX_ANY_BREAK if other_breaks else _BLOCK_PREFIX
+        if re.search(prefix % (room // 2 + 1), "\n" + text) is None:
+            return
+    import yaml
+
+    starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, starts):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+                    raise _too_deep(where)
+            elif isinstance(event, ends):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the loader stops at the same error, no deeper than the events before it
+
+
+def _check_aliases(data: Any, file: str) -> None:
+    """Raise :class:`ConfigFileError` if YAML aliases make ``data`` endless, too deep or huge.
+
+    An alias (``*name``) shares one list or mapping between places; walking the tree
+    (to copy it, merge it, convert it) expands every share. A collection that contains
+    itself (``a: &a [*a]``) never ends; aliases of aliases grow exponentially (the
+    "billion laughs"). This visits each collection once, without recursion, and adds
+    up what the expanded tree would hold.
+    """
+    if not isinstance(data, (dict, list)) or not data:
+        return
+    sizes: Dict[int, int] = {}  # id -> values in the expanded collection
+    depths: Dict[int, int] = {}  # id -> levels of the expanded collection, itself included
+    written = 0  # values in the collections as loaded, each collection counted once
+    stack: List[Tuple[Any, Iterator[Tuple[Any, Any]], Any]] = [(data, _entries(data), None)]
+    path = {id(data)}  # the collections on the stack
+
+    def key(*last: Any) -> str:
+        keys = [k for _, _, k in stack[1:]] + list(last)
+        return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+
+    while stack:
+        node, entries, _ = stack[-1]
+        for name, child in entries:
+            if isinstance(child, (dict, list)) and child and id(child) not in sizes:
+                if id(child) in path:
+                    raise ConfigFileError(
+                        f"{file}: the YAML alias at key {key(name)!r} refers to a collection "
+                        "that contains it (as in a: &a [*a]), which would nest forever; "
+                        "refer only to anchors defined outside the alias"
+                    )
+                path.add(id(child))
+                stack.append((child, _entries(child), name))
+                break
+        else:
+            size = depth = 0
+            for child in node.values() if isinstance(node, dict) else node:
+                size += 1
+                if isinstance(child, (dict, list)):
+                    size += sizes[id(child)] if child else 0
+                    depth = max(depth, depths[id(child)] if child else 1)
+            if depth >= MAX_DEPTH:
+                under = f"under key {key()!r}, " if len(stack) > 1 else ""
+                raise _too_deep(file, f"{under}YAML aliases (*name) make lists and mappings nest")
+            sizes[id(node)] = size
+            depths[id(node)] = depth + 1
+            written += len(node)
+            stack.pop()
+            path.discard(id(node))
+    if sizes[id(data)] - written > MAX_ALIAS_VALUES:
+        raise ConfigFileError(
+            f"{file}: YAML aliases (*name) expand it by more than {MAX_ALIAS_VALUES:,} values "
+            f"(it holds {written:,}), the limit for config files: an alias repeated too often, "
+            "or aliases of aliases (a 'billion laughs'); write fewer aliases"
+        )
+
+
+def _entries(collection: Any) -> Iterator[Tuple[Any, Any]]:
+    return iter(collection.items()) if isinstance(collection, dict) else enumerate(collection)
+
+
+def _out_of_stack(file: str, fmt: str) -> ConfigFileError:
+    return ConfigFileError(
+        f"{file}: the {fmt} reader ran out of stack (Python's recursion limit): lists and "
+        f"mappings nest too deeply; config files may nest them at most {MAX_DEPTH} levels "
+        "deep: flatten the structure"
+    )
+
+
+def _bad_value(error: ValueError, text: str, file: str, fmt: str) -> ConfigFileError:
+    """Return the error for a value the parser of ``fmt`` could not build (a ValueError)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    found = re.search(f"[0-9]{{{limit + 1}}}", text) if _INT_DIGITS in str(error) else None
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        return ConfigFileError(
+            f"{file}:{line}: invalid {fmt}: a number has more than {limit} digits, Python's "
+            "limit for reading an integer (sys.set_int_max_str_digits); quote it to keep it "
+            "as text"
+        )
+    return ConfigFileError(f"{file}: invalid {fmt}: {error}; fix that value in the file")
+
+
+def _load_yaml_text(text: Any, file: str, load: Callable[[Any], Any]) -> Any:
+    """Return ``load(text)``, the data a safe YAML loader reads from ``text``, within the limits.
+
+    Shared by :func:`load` and ``CfgNode.load_cfg`` (``text`` may be bytes there). Raises
+    :class:`ConfigFileError` naming ``file`` for text nested deeper than ``MAX_DEPTH``
+    (checked before ``load`` runs: libyaml would crash), aliases that nest forever or
+    expand by more than ``MAX_ALIAS_VALUES``, and values the loader cannot build (a
+    number over Python's digit limit, a date that does not exist); YAML syntax errors
+    propagate from ``load``.
+    """
+    plain = text if isinstance(text, str) else _decode_yaml(text)
+    _check_yaml_nesting(plain, file)
+    try:
+        data = load(text)
+    except RecursionError:  # a pure-Python loader, called from deep in the stack
+        raise _out_of_stack(file, "YAML") from None
+    except ValueError as error:
+        if isinstance(error, ConfigFileError):
+            raise
+        raise _bad_value(error, plain, file, "YAML") from None
+    if "*" in plain:  # an alias: a walk over the data may expand it
+        _check_aliases(data, file)
+    return data
+
+
+def _decode_yaml(data: Any) -> str:
+    """Return bytes (or a bytes-like) as PyYAML would decode them, for the checks only."""
+    import codecs
+
+    raw = bytes(data)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace")
+    return raw.decode("utf-8", errors="replace")
+
+
 def _parse_yaml(text: str, file: str) -> Tuple[Any, Dict[int, Dict[Any, int]]]:
     import yaml
 
     loader = _yaml_loader()(text, file)
     try:
-        data = loader.get_single_data()
+        data = _load_yaml_text(text, file, lambda _: loader.get_single_data())
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark is not None else file
@@ -208,6 +393,12 @@ def _parse_json(text: str, file: str) -> Any:
         raise ConfigFileError(
             f"{file}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
         ) from None
+    except RecursionError:
+        raise _out_of_stack(file, "JSON") from None
+    except ValueError as error:  # a number over Python's digit limit
+        if isinstance(error, ConfigFileError):
+            raise
+        raise _bad_value(error, text, file, "JSON") from None
 
 
 def _toml_module() -> Any:
@@ -230,6 +421,10 @@ def _parse_toml(text: str, file: str) -> Any:
         return toml.loads(text)
     except toml.TOMLDecodeError as error:
         raise ConfigFileError(f"{file}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise _out_of_stack(file, "TOML") from None
+    except ValueError as error:  # a number over Python's digit limit
+        raise _bad_value(error, text, file, "TOML") from None
 
 
 def _run_python(file: str, chain: Sequence[Tuple[str, str]], allow_python: bool) -> Any:
@@ -287,8 +482,13 @@ def _adopt(
     lines: Dict[int, Dict[Any, int]],
     prefix: str,
     sources: Sources,
+    depth: int = 1,
 ) -> Tree:
-    """Return a plain, unshared copy of ``mapping`` with checked keys; record each key's source."""
+    """Return a plain, unshared copy of ``mapping`` with checked keys; record each key's source.
+
+    ``depth`` is the level of ``mapping`` (the top level is 1); a list or mapping below
+    ``MAX_DEPTH`` levels (or one that contains itself) raises :class:`ConfigFileError`.
+    """
     key_lines = lines.get(id(mapping), {})
     out: Tree = {}
     for key, value in mapping.items():
@@ -297,10 +497,24 @@ def _adopt(
         full = _check_key(key, prefix, where)
         sources[full] = where
         if isinstance(value, Mapping) and value:
-            out[key] = _adopt(value, file, lines, full, sources)
+            if depth >= MAX_DEPTH:
+                raise _too_deep(where, f"key {full!r} holds lists or mappings nested")
+            out[key] = _adopt(value, file, lines, full, sources, depth + 1)
         else:
-            out[key] = _copy_data(value)
+            out[key] = _copy_nested(value, depth + 1, where, full)
     return out
+
+
+def _copy_nested(value: Any, depth: int, where: str, key: str) -> Any:
+    """Return :func:`_copy_data` of ``value`` at level ``depth``, refusing more than MAX_DEPTH."""
+    if isinstance(value, (list, tuple, Mapping)):
+        if depth > MAX_DEPTH:
+            raise _too_deep(where, f"key {key!r} holds lists or mappings nested")
+        if isinstance(value, Mapping):
+            return {k: _copy_nested(v, depth + 1, where, key) for k, v in value.items()}
+        items = [_copy_nested(v, depth + 1, where, key) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value
 
 
 def _parse_file(
@@ -328,7 +542,10 @@ def _parse_file(
             f"got {type(data).__name__} {_short(data)}"
         )
     sources: Sources = {}
-    return _adopt(data, file, lines, "", sources), sources
+    try:
+        return _adopt(data, file, lines, "", sources), sources
+    except RecursionError:  # MAX_DEPTH fits in Python's stack, unless the caller is deep in it
+        raise _out_of_stack(file, "config") from None
 
 
 def _short(value: Any) -> str:
@@ -443,6 +660,8 @@ class _Interpolator:
         self.sources = sources
         self.done: set = set()
         self.active: List[Tuple[str, ...]] = []
+        self.links = 0  # references being resolved, one through another
+        self.copied = 0  # values copied for whole-string references
 
     def where(self, key: str) -> str:
         return _where(key, self.sources)
@@ -487,14 +706,22 @@ class _Interpolator:
 
     def interpolate(self, text: str, key: str) -> Any:
         if text.startswith("${") and text.endswith("}") and "}" not in text[2:-1]:
-            return _copy_data(self.lookup(text[2:-1], key))  # the whole string: keep type
+            return self.copy(self.lookup(text[2:-1], key), key)  # the whole string: keep type
         out: List[str] = []
         start = 0
         while True:
             at = text.find("${", start)
             if at < 0:
                 out.append(text[start:])
-                return "".join(out)
+                result = "".join(out)
+                if len(result) > MAX_TEXT:
+                    raise InterpolationError(
+                        f"key {key!r}{self.where(key)}: ${{...}} references build a text of "
+                        f"{len(result):,} characters, over the limit of {MAX_TEXT:,} for config "
+                        "files (references to long texts, or texts of references to texts); "
+                        "refer to shorter values"
+                    )
+                return result
             if at > start and text[at - 1] == "$":  # "$${" is a literal "${"
                 out.append(text[start:at - 1] + "${")
                 start = at + 2
@@ -546,16 +773,56 @@ class _Interpolator:
                 "write '$${' for a literal '${'"
             )
         path = tuple(ref.split("."))
-        if not self.exists(path):
-            hint = did_you_mean(ref, _all_keys(self.root)) or (
-                "; only ${key}, ${env:NAME} and ${env:NAME,default} are supported"
-                if ":" in ref else ""
-            )
-            raise InterpolationError(
-                f"key {key!r}{self.where(key)} refers to '${{{ref}}}', but {ref!r} is "
-                f"not defined in the config{hint}"
-            )
-        return self.resolve_key(path)
+        self.links += 1
+        try:
+            if self.links > MAX_CHAIN:
+                chain = [repr(".".join(p)) for p in self.active if p] + [repr(ref)]
+                shown = chain if len(chain) <= 5 else [*chain[:2], "...", *chain[-2:]]
+                raise InterpolationError(
+                    f"key {key!r}{self.where(key)}: a chain of more than {MAX_CHAIN} ${{...}} "
+                    f"references ({' -> '.join(shown)}), the limit for config files; refer "
+                    "to the value at the end of the chain directly"
+                )
+            if not self.exists(path):
+                hint = did_you_mean(ref, _all_keys(self.root)) or (
+                    "; only ${key}, ${env:NAME} and ${env:NAME,default} are supported"
+                    if ":" in ref else ""
+                )
+                raise InterpolationError(
+                    f"key {key!r}{self.where(key)} refers to '${{{ref}}}', but {ref!r} is "
+                    f"not defined in the config{hint}"
+                )
+            return self.resolve_key(path)
+        finally:
+            self.links -= 1
+
+    def copy(self, value: Any, key: str) -> Any:
+        """Return :func:`_copy_data` of ``value`` for ``key``, within MAX_DEPTH and MAX_COPIED."""
+
+        def walk(item: Any, depth: int) -> Any:
+            self.copied += 1
+            if self.copied > MAX_COPIED:
+                raise InterpolationError(
+                    f"key {key!r}{self.where(key)}: ${{...}} references copy more than "
+                    f"{MAX_COPIED:,} values into the config, the limit for config files (a "
+                    "large value referred to many times, or references to references); "
+                    "refer to fewer or smaller values"
+                )
+            if not isinstance(item, (list, tuple, Mapping)):
+                return item
+            if depth > MAX_DEPTH:
+                raise InterpolationError(
+                    f"key {key!r}{self.where(key)}: with the value its ${{...}} reference "
+                    f"copies, lists and mappings nest deeper than {MAX_DEPTH} levels, the "
+                    "limit for config files; flatten the structure"
+                )
+            if isinstance(item, Mapping):
+                return {k: walk(v, depth + 1) for k, v in item.items()}
+            items = [walk(v, depth + 1) for v in item]
+            return items if isinstance(item, list) else tuple(items)
+
+        # The level a list or mapping takes at ``key``: the top level is 1.
+        return walk(value, key.count(".") + key.count("[") + 2)
 
 
 def _subtree_paths(tree: Tree, prefix: Tuple[str, ...]) -> Iterable[Tuple[str, ...]]:
@@ -591,7 +858,16 @@ def _interpolate(tree: Tree, sources: Mapping[str, str]) -> Tree:
     ``sources`` (dotted key -> source) only names files in error messages.
     Raises :class:`InterpolationError` for a missing key or variable or a cycle.
     """
-    _Interpolator(tree, sources).resolve_key(())
+    interpolator = _Interpolator(tree, sources)
+    try:
+        interpolator.resolve_key(())
+    except RecursionError:
+        key = ".".join(interpolator.active[-1]) if interpolator.active else ""
+        raise InterpolationError(
+            f"resolving the ${{...}} references at key {key!r}{_where(key, sources)} ran out of "
+            "stack (Python's recursion limit): they lead through too many nested values or "
+            "other references; shorten the chains of references or flatten the values"
+        ) from None
     return tree
 
 
