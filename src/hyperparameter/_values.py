@@ -178,7 +178,11 @@ def convert_text(text: str, default: Any, key: str, source: str = "") -> Any:
         if isinstance(value, dict):
             return value
         raise _fail(text, "dict", key, source, "write a Python literal like {'a': 1}")
-    # Any other type: a literal of that type, else the type built from the text.
+    return _to_other_type(text, kind, key, source)
+
+
+def _to_other_type(text: str, kind: type, key: str, source: str) -> Any:
+    """Return a literal of type ``kind``, else ``kind(text)``: for types without a rule here."""
     value = parse_literal(text)
     if isinstance(value, kind):
         return value
@@ -380,13 +384,4 @@ def convert_text_to_type(text: str, annotation: Any, key: str, source: str = "")
         raise TypeError(
             f"cannot convert text for key {key!r} to {annotation!r}: unsupported annotation"
         )
-    value = parse_literal(text)
-    if isinstance(value, annotation):
-        return value
-    try:
-        return annotation(text)
-    except Exception:
-        raise _fail(
-            text, annotation.__name__, key, source,
-            f"write a value {annotation.__name__}({text!r}) accepts",
-        ) from None
+    return _to_other_type(text, annotation, key, source)
