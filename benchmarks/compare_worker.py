@@ -252,10 +252,8 @@ class NA:
         self.reason = reason
 
 
-def plan_hyperparameter(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
-    """This project."""
-    import hyperparameter as hp
-
+def _scope_workloads(hp: Any, ns: Dict[str, Any]) -> Tuple[Plan, Contexts]:
+    """The scope and @hp.param workloads, which this project and 0.6 spell the same way."""
     ns["hp"] = hp
 
     @hp.param("train")
@@ -263,8 +261,6 @@ def plan_hyperparameter(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
         return batch_size
 
     ns["bound"] = bound
-    ns["cfg"] = hp.CfgNode(ns["tree"])
-    ns["cfg_other"] = hp.CfgNode(ns["tree_b"])
 
     def three_scopes() -> Any:
         stack = contextlib.ExitStack()
@@ -273,31 +269,39 @@ def plan_hyperparameter(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
         stack.enter_context(hp.scope(**{"c.d": 3}))
         return stack
 
-    if hasattr(hp, "load"):
-        load = "hp.load(tree_yaml)"
-        hp.load(ns["tree_yaml"])
-    else:  # hp.load lands with files.py; until then the YACS-style reader
-        load = "with open(tree_yaml) as f: hp.load_cfg(f)"
     plan: Plan = {
         "read_default": "hp.scope.a.b | 1",
         "read_scoped": "hp.scope.a.b | 1",
         "scope_5": "with hp.scope(**five): pass",
         "scope_5_over_1000": "with hp.scope(**five): pass",
         "param_call": "bound()",
-        "attr_2": "cfg.s2.v3",
-        "attr_4": "cfg.s2.g3.h1.x4",
-        "clone": "cfg.clone()",
-        "merge_file": "cfg.merge_from_file(override_yaml)",
-        "merge_trees": "cfg.merge_from_other_cfg(cfg_other)",
-        "dump": "cfg.dump()",
-        "load": load,
-        "import": "hyperparameter",
     }
     contexts: Contexts = {
         "read_scoped": three_scopes,
         "scope_5_over_1000": lambda: hp.scope(**ns["thousand"]),
         "param_call": lambda: hp.scope(**{"train.batch_size": 64}),
     }
+    return plan, contexts
+
+
+def plan_hyperparameter(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
+    """This project."""
+    import hyperparameter as hp
+
+    plan, contexts = _scope_workloads(hp, ns)
+    ns["cfg"] = hp.CfgNode(ns["tree"])
+    ns["cfg_other"] = hp.CfgNode(ns["tree_b"])
+    hp.load(ns["tree_yaml"])
+    plan.update({
+        "attr_2": "cfg.s2.v3",
+        "attr_4": "cfg.s2.g3.h1.x4",
+        "clone": "cfg.clone()",
+        "merge_file": "cfg.merge_from_file(override_yaml)",
+        "merge_trees": "cfg.merge_from_other_cfg(cfg_other)",
+        "dump": "cfg.dump()",
+        "load": "hp.load(tree_yaml)",
+        "import": "hyperparameter",
+    })
     return plan, contexts, _version("hyperparameter")
 
 
@@ -305,28 +309,9 @@ def plan_hyperparameter_06(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
     """hyperparameter 0.6 (PyPI), Rust backend."""
     import hyperparameter as hp
 
-    ns["hp"] = hp
-
-    @hp.param("train")
-    def bound(lr: float = 1e-3, batch_size: int = 32, epochs: int = 10) -> int:
-        return batch_size
-
-    ns["bound"] = bound
-
-    def three_scopes() -> Any:
-        stack = contextlib.ExitStack()
-        stack.enter_context(hp.scope(**ns["thousand"]))
-        stack.enter_context(hp.scope(**{"a.b": 2}))
-        stack.enter_context(hp.scope(**{"c.d": 3}))
-        return stack
-
+    plan, contexts = _scope_workloads(hp, ns)
     hp.config(ns["tree_yaml"])
-    plan: Plan = {
-        "read_default": "hp.scope.a.b | 1",
-        "read_scoped": "hp.scope.a.b | 1",
-        "scope_5": "with hp.scope(**five): pass",
-        "scope_5_over_1000": "with hp.scope(**five): pass",
-        "param_call": "bound()",
+    plan.update({
         "attr_2": NA(NO_TREE),
         "attr_4": NA(NO_TREE),
         "clone": NA(NO_TREE),
@@ -335,12 +320,7 @@ def plan_hyperparameter_06(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
         "dump": NA("no YAML writer"),
         "load": "hp.config(tree_yaml)",
         "import": "hyperparameter",
-    }
-    contexts: Contexts = {
-        "read_scoped": three_scopes,
-        "scope_5_over_1000": lambda: hp.scope(**ns["thousand"]),
-        "param_call": lambda: hp.scope(**{"train.batch_size": 64}),
-    }
+    })
     return plan, contexts, _version("hyperparameter")
 
 
