@@ -12,7 +12,7 @@ from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 from . import _scope
 from ._keys import closest_keys, validate_key
-from ._values import MISSING, Text
+from ._values import MISSING, Text, resolve
 
 __all__ = ["Explanation", "Report", "explain", "format_table", "report"]
 
@@ -89,7 +89,7 @@ def explain(key: str) -> Explanation:
             return Explanation(key, MISSING, "not set", [], MISSING)
         return Explanation(key, default, "default at the read", [], default)
     (value, source), shadowed = found[0], found[1:]
-    value = _scope.convert_default(value, default, key)
+    value = resolve(value, default, key)
     if default is not MISSING:
         shadowed.append((default, "default at the read"))
     return Explanation(key, value, source, shadowed, default)
@@ -170,11 +170,7 @@ def report(print_table: bool = False) -> Report:
     for key in sorted(set(reads) | set(declared)):
         default = reads[key] if key in reads else declared[key][0]
         if key in values:
-            value = values[key]
-            if default is not MISSING:
-                value = _scope.convert_default(value, default, key)
-            elif isinstance(value, Text):
-                value = _scope.convert_default(value, MISSING, key)
+            value = resolve(values[key], default, key)
             rows.append(ReportRow(key, value, _short_source(sources[key]), False))
         else:
             rows.append(ReportRow(key, default, "default", True))

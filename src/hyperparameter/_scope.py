@@ -709,18 +709,6 @@ def _load_env(text: str) -> None:
     _set_baseline(values, dict.fromkeys(values, source), source)
 
 
-def convert_default(value: Any, default: Any, key: str) -> Any:
-    """Return ``value`` as a read with ``default`` would (helper for report/snapshot)."""
-    if isinstance(value, Text):
-        return convert_text(value.text, default, key, value.source)
-    return resolve(value, default, key)
-
-
-def reads() -> Dict[str, Any]:
-    """Return the keys read so far with the last default given at each (MISSING for none)."""
-    return dict(_reads)
-
-
 def _callable_name(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
