@@ -24,6 +24,7 @@ __all__ = [
     "InterpolationError",
     "InvalidKeyError",
     "MissingKeyError",
+    "NestingError",
     "SchemaError",
     "ScopeError",
     "ScopeWriteError",
@@ -39,7 +40,11 @@ class InvalidKeyError(HyperparameterError, ValueError):
 
 
 class ConversionError(HyperparameterError, ValueError):
-    """A text value cannot be converted to the type the read asked for."""
+    """A value cannot be converted to the type its target asks for (a read, a parameter, a field)."""
+
+
+class NestingError(HyperparameterError, ValueError):
+    """Mappings given as parameters nest deeper than the documented limit."""
 
 
 class MissingKeyError(HyperparameterError, KeyError):
