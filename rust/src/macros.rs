@@ -30,6 +30,29 @@
 /// A `get` form panics when the stored value cannot be converted to the
 /// default's type (use [`try_get`](crate::try_get) to handle that).
 ///
+/// # Async code
+///
+/// The block's scope belongs to the current thread, so do not put an
+/// `.await` inside the block: a future that does is not `Send`, and on a
+/// single-threaded executor other tasks would read the block's values while it
+/// is suspended. Read what you need inside the block and await outside it, as
+/// shown under [`ScopeGuard`](crate::ScopeGuard#async-code):
+///
+/// ```
+/// use hyperparameter::*;
+///
+/// async fn step(params: ParamScope) -> i64 {
+///     let batch = with_params! {
+///         params &params;
+///         get_param!(train.batch, 32i64)
+///     };
+///     std::future::ready(()).await;
+///     batch
+/// }
+/// # fn assert_send<T: Send>(_: T) {}
+/// # assert_send(step(ParamScope::new()));
+/// ```
+///
 /// # Examples
 ///
 /// ```

@@ -680,9 +680,12 @@ from_defines! {
 ///
 /// Leaving restores exactly the state before the scope was entered, also when
 /// the guard is dropped while a panic unwinds. A guard cannot be sent to
-/// another thread. Dropping guards in another order than they were created
-/// leaves the inner scopes too, then panics (unless already panicking), since
-/// it is a bug in the caller.
+/// another thread (it is neither `Send` nor `Sync`). Dropping guards in
+/// another order than they were created leaves the scopes entered after it
+/// too, then panics (unless already panicking), since it is a bug in the
+/// caller; the thread's scopes are consistent afterwards (the enclosing
+/// scopes are exactly as they were), and the guards of the scopes left this
+/// way do nothing when they are dropped.
 ///
 /// # Examples
 ///
@@ -694,10 +697,81 @@ from_defines! {
 /// drop(guard);
 /// assert_eq!(get("a", 0), 0);
 /// ```
+///
+/// # Async code
+///
+/// Scopes belong to a thread, not to a task. A guard (or a
+/// [`with_params!`](crate::with_params) block) held across an `.await` stays
+/// in force while the task is suspended, so whatever else runs on that thread
+/// meanwhile reads its values, and the scopes then close out of order. Never
+/// hold one across an `.await`: read the parameters into locals first, or
+/// carry a [`ParamScope`] and enter it around each synchronous stretch.
+///
+/// ```
+/// use hyperparameter::{get_param, with_params, ParamScope};
+///
+/// async fn fetch() {} // stands for any I/O
+///
+/// fn assert_send<T: Send>(_: T) {}
+///
+/// // Read first, then await: the guard is gone before the first `.await`.
+/// async fn step() -> f64 {
+///     let lr = with_params! {
+///         set train.lr = 0.01;
+///         get_param!(train.lr, 0.001)
+///     };
+///     fetch().await;
+///     lr * 2.0
+/// }
+///
+/// // Carry the parameters and enter them for each synchronous stretch.
+/// async fn handle(params: ParamScope) -> i64 {
+///     let first = with_params! { params &params; get_param!(batch, 1i64) };
+///     fetch().await;
+///     let second = { let _guard = params.enter(); get_param!(batch, 1i64) };
+///     first + second
+/// }
+///
+/// // Both futures can run on a multi-threaded executor.
+/// assert_send(step());
+/// assert_send(handle(ParamScope::from(["batch=8"])));
+/// ```
+///
+/// The compiler refuses a future that holds a guard across an `.await`
+/// wherever the future must be `Send` (as `tokio::spawn` and most
+/// multi-threaded executors require):
+///
+/// ```compile_fail
+/// use hyperparameter::{get_param, with_params};
+///
+/// fn assert_send<T: Send>(_: T) {}
+///
+/// async fn step() -> f64 {
+///     with_params! {
+///         set train.lr = 0.01;
+///         std::future::ready(()).await; // the block's guard is held here
+///         get_param!(train.lr, 0.001)
+///     }
+/// }
+///
+/// assert_send(step()); // error: `*const ()` cannot be sent between threads safely
+/// ```
+///
+/// Single-threaded executors (`spawn_local`, `join!` of futures in one task)
+/// do not require `Send`, so there the compiler cannot help; Clippy's
+/// `await_holding_invalid_type` lint can, for every `.await`. Put this in the
+/// `clippy.toml` of your crate:
+///
+/// ```toml
+/// await-holding-invalid-types = [
+///     { path = "hyperparameter::ScopeGuard", reason = "read parameters into locals before awaiting" },
+/// ]
+/// ```
 #[must_use = "the scope is left as soon as the guard is dropped; bind it: `let _guard = ...;`"]
 pub struct ScopeGuard {
     id: u64,
-    // Scopes belong to the thread that entered them.
+    // Scopes belong to the thread that entered them: a guard is neither `Send`
+    // nor `Sync`, so a future holding one across an `.await` is not `Send`.
     _not_send: PhantomData<*const ()>,
 }
 
@@ -717,9 +791,13 @@ impl Drop for ScopeGuard {
             #[allow(clippy::manual_assert)]
             if !std::thread::panicking() {
                 panic!(
-                    "a scope was left while {inner} scope(s) entered after it were still active; \
-                     those were left too. Drop scope guards in the reverse order of entering them \
-                     (or use with_params! blocks, which nest correctly)"
+                    "a parameter scope was left while {inner} scope(s) entered after it in this \
+                     thread were still active; those were left too, and their guards now do \
+                     nothing. Drop scope guards in the reverse order of entering them (with_params! \
+                     blocks nest correctly). In async code the usual cause is a with_params! block \
+                     or a ScopeGuard held across an .await while another task ran on this thread: \
+                     read parameters into locals before awaiting, or enter a ParamScope around \
+                     each synchronous stretch (see the ScopeGuard docs, \"Async code\")"
                 );
             }
         }
