@@ -11,6 +11,12 @@ import pytest
 
 import hyperparameter as hp
 
+# Ray is not in the [test] extra (it is about 240 MB): `pip install -e ".[test,ray]"` runs
+# these tests, as .ci/run does; without it the module is skipped, with this reason.
+ray_module = pytest.importorskip(
+    "ray", reason="ray is not installed: install the [ray] extra to run the Ray tests"
+)
+
 TESTS_DIR = str(Path(__file__).resolve().parent)
 if TESTS_DIR not in sys.path:  # --import-mode=importlib does not put it there
     sys.path.insert(0, TESTS_DIR)
@@ -27,10 +33,7 @@ JOB_PARAMS = {"job.name": "ray-test"}
 def ray() -> Iterator[Any]:
     """Start one local Ray cluster for this module, its workers able to import ``_workers``."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reporting from a test run
-    try:
-        import ray
-    except ImportError as exc:  # pragma: no cover - ray is in the [test] extra
-        pytest.skip(f"ray cannot be imported: {exc}")
+    ray = ray_module
     with hp.scope(**JOB_PARAMS):
         job_env = hp.subprocess_env({})
     path = os.pathsep.join(p for p in (TESTS_DIR, os.environ.get("PYTHONPATH")) if p)
