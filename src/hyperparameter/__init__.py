@@ -6,10 +6,13 @@ parameters with ``@hp.param("train")``; keep YACS-style trees in
 ``hp.CfgNode``. This module only re-exports the public surface.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
-from ._param import bind, param
-from ._scope import Scope, frozen, scope, snapshot, subprocess_env
+from ._access import Scope, scope
+from ._param import param
+from ._propagate import bind, snapshot, subprocess_env
+from ._scope import frozen
+from ._source import Source
 from .cfgnode import CfgNode, load_cfg
 from .errors import (
     ConfigFileError,
@@ -17,22 +20,29 @@ from .errors import (
     HyperparameterError,
     InvalidKeyError,
     MissingKeyError,
+    NestingError,
     SchemaError,
     ScopeError,
     ScopeWriteError,
 )
 
 if TYPE_CHECKING:
-    from . import cli
+    from . import cli, testing
     from ._provenance import Explanation, Report, explain, report
     from .cli import launch
     from .files import config, load
+
+__version__ = "1.0.0.dev0"
+
+# Which implementation of the scope engine is running (see docs/performance.md).
+implementation = "python"
 
 CN = CfgNode
 
 # Command-line and file support load on first use, keeping `import hyperparameter` fast.
 _LAZY = {
     "cli": ("hyperparameter.cli", None),
+    "testing": ("hyperparameter.testing", None),
     "launch": ("hyperparameter.cli", "launch"),
     "load": ("hyperparameter.files", "load"),
     "config": ("hyperparameter.files", "config"),
@@ -54,6 +64,11 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     return value
 
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "CN",
     "CfgNode",
@@ -63,16 +78,20 @@ __all__ = [
     "HyperparameterError",
     "InvalidKeyError",
     "MissingKeyError",
+    "NestingError",
     "Report",
     "SchemaError",
     "Scope",
     "ScopeError",
     "ScopeWriteError",
+    "Source",
+    "__version__",
     "bind",
     "cli",
     "config",
     "explain",
     "frozen",
+    "implementation",
     "launch",
     "load",
     "load_cfg",
@@ -81,4 +100,5 @@ __all__ = [
     "scope",
     "snapshot",
     "subprocess_env",
+    "testing",
 ]

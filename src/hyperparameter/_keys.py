@@ -2,11 +2,16 @@
 
 A key is a dotted path such as ``train.optimizer.lr``. Each segment is
 non-empty and contains no whitespace, no ``=`` and no ``.``. Case is kept.
+
+Keys are normalised to Unicode NFKC where they enter, because Python
+normalises identifiers that way: ``hp.scope.ﬁle`` (a ligature) reads key
+``file``, so a key set as ``"ﬁle"`` must be stored as ``file`` too.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable, List, Optional, Tuple
 
 from .errors import InvalidKeyError
@@ -37,13 +42,17 @@ def _problem(key: object) -> Optional[str]:
 
 
 def validate_key(key: str, where: str = "") -> str:
-    """Return ``key`` if it is valid, else raise :class:`InvalidKeyError`.
+    """Return ``key`` (NFKC-normalised) if it is valid, else raise :class:`InvalidKeyError`.
 
     ``where`` names the place the key came from (``-D a..b=1``, a file), so the
-    message can point at it.
+    message can point at it. Callers store the returned key, never the argument.
     """
     if key in _VALID:
         return key
+    if isinstance(key, str) and not key.isascii():
+        normal = unicodedata.normalize("NFKC", key)
+        if normal != key:
+            return validate_key(normal, where)
     problem = _problem(key)
     if problem is not None:
         origin = f" in {where}" if where else ""
@@ -65,7 +74,9 @@ def is_valid_key(key: object) -> bool:
 def split_assignment(text: str, where: str = "") -> Tuple[str, str]:
     """Split ``"key=value"`` into a validated key and the value text.
 
-    Only the first ``=`` separates, so values may contain ``=``.
+    Only the first ``=`` separates, so values may contain ``=``. The value is
+    kept exactly as given (``-D sep=' '`` is one space, as ``--sep ' '`` is);
+    blanks around the key are dropped.
     """
     if not isinstance(text, str):
         raise TypeError(f"expected a 'key=value' string, got {text!r} ({type(text).__name__})")
@@ -81,8 +92,7 @@ def split_assignment(text: str, where: str = "") -> Tuple[str, str]:
             f"{origin} has no key before '=': write assignments as 'key=value', "
             "for example 'train.lr=0.01'"
         )
-    validate_key(key, origin)
-    return key, value.strip()
+    return validate_key(key, origin), value
 
 
 def closest_keys(key: str, candidates: Iterable[str], n: int = 3) -> List[str]:

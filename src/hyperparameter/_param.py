@@ -1,10 +1,12 @@
-"""``@hp.param``: bind function parameters to keys; ``hp.bind``: carry parameters along.
+"""``@hp.param``: bind function parameters to keys.
 
 The decorator leaves the function alone and records, once, which parameters
 it binds (name, key, default). Each call then fills every parameter the caller
 did not pass from the parameters in force, leaving the rest to Python's own
 defaults, so the caller's arguments always win, then the scope, then the
-signature default.
+signature default. Values from outside the program (``-D``, files, the
+environment) reach the function converted by the parameter's annotation, or
+toward its default's type, by the one rule of ``hyperparameter._types``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, o
 
 from . import _scope
 from ._keys import validate_key
-from ._values import MISSING, Text, convert_text_to_type, resolve
+from ._scope import callable_name
+from ._values import MISSING, Text, resolve
 
-__all__ = ["bind", "param"]
+__all__ = ["param"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,38 +28,50 @@ F = TypeVar("F", bound=Callable[..., Any])
 # dataclasses generates __init__): Python's argument binding then tells which
 # parameters the caller passed, and each one left out is looked up inline, so a
 # call costs a few dict probes instead of a generic *args/**kwargs walk.
+# Internal names start with a prefix no parameter of the function starts with.
 
-# The layers in force plus the baseline are gathered once per call into
-# ``_hp_layers``; each parameter the caller left out is then one short loop.
-_TEMPLATE_LOOKUP = """\
-    if {name} is _hp_M:
-        for _hp_layer in _hp_layers:
-            if {key!r} in _hp_layer:
-                {name} = _hp_layer[{key!r}]
-                {convert}
-                break
-        else:
-            {missing}
+_LOOKUP = """\
+{pad}for {p}layer in {p}layers:
+{pad}    if {key!r} in {p}layer:
+{pad}        {name} = {p}layer[{key!r}]
+{pad}        {convert}
+{pad}        break
+{pad}else:
 """
 
 
-def _convert_annotated(value: Any, annotation: Any, key: str) -> Any:
-    """Convert a text value toward a parameter's annotation (it has no default)."""
-    if annotation is MISSING or isinstance(annotation, str) or not isinstance(value, Text):
-        return resolve(value, MISSING, key)
-    return convert_text_to_type(value.text, annotation, key, value.source)
+def _convert_outside(value: Any, annotation: Any, default: Any, key: str) -> Any:
+    """Convert a stored value for a parameter: by its annotation, else toward its default."""
+    if value.__class__ is Text and annotation is not MISSING and not isinstance(annotation, str):
+        from ._types import coerce
+
+        return coerce(value.text, annotation, key, value.source)
+    if annotation is float and value.__class__ is int:
+        return resolve(value, 0.0, key)
+    return resolve(value, default, key)
 
 
-def _missing_argument(fn: Callable[..., Any], name: str, key: str) -> TypeError:
+def _missing_argument(fn: Callable[..., Any], name: str, keys: Tuple[str, ...]) -> TypeError:
+    key = keys[0]
     return TypeError(
-        f"{fn.__qualname__}() missing required argument {name!r}: pass it, "
+        f"{callable_name(fn)}() missing required argument {name!r}: pass it, "
         f"or set {key!r} in a scope (hp.scope(**{{{key!r}: ...}}) or -D {key}=...)"
     )
 
 
+Binding = Tuple[str, str, Any]  # (parameter name, key, signature default or MISSING)
+
+
+def _prefix_for(names: List[str]) -> str:
+    prefix = "_hp_"
+    while any(name.startswith(prefix) for name in names):
+        prefix = "_" + prefix
+    return prefix
+
+
 def _generate(
-    fn: Callable[..., Any], namespace: str
-) -> Tuple[Callable[..., Any], List[Tuple[str, str, Any]]]:
+    fn: Callable[..., Any], namespaces: Tuple[str, ...], skip_first: bool
+) -> Tuple[Callable[..., Any], List[Binding]]:
     """Return the wrapper for ``fn`` and its (name, key, default) bindings."""
     import inspect
 
@@ -64,84 +79,121 @@ def _generate(
     try:
         # Resolves string annotations (from __future__ import annotations).
         hints = typing.get_type_hints(fn)
-    except Exception:  # an unresolvable annotation only loses text conversion by type
+    except Exception:  # an unresolvable annotation only loses conversion by type
         hints = {}
+    p = _prefix_for([q.name for q in params])
     env: Dict[str, Any] = {
-        "_hp_M": MISSING, "_hp_S": _scope, "_hp_T": Text, "_hp_resolve": resolve,
-        "_hp_get": _scope.layers_in_force,
-        "_hp_fn": fn, "_hp_missing": _missing_argument, "_hp_annotated": _convert_annotated,
+        f"{p}M": MISSING, f"{p}S": _scope, f"{p}T": Text, f"{p}get": _scope.layers_in_force,
+        f"{p}fn": fn, f"{p}missing": _missing_argument, f"{p}convert": _convert_outside,
     }
     signature: List[str] = []
     call: List[str] = []
     body: List[str] = []
-    bindings: List[Tuple[str, str, Any]] = []
+    bindings: List[Binding] = []
     seen_positional_only = False
-    for index, p in enumerate(params):
-        if p.kind is p.VAR_POSITIONAL:
+    name = callable_name(fn)
+    for index, q in enumerate(params):
+        if q.kind is q.VAR_POSITIONAL:
             if seen_positional_only:
                 signature.append("/")
                 seen_positional_only = False
-            signature.append(f"*{p.name}")
-            call.append(f"*{p.name}")
+            signature.append(f"*{q.name}")
+            call.append(f"*{q.name}")
             continue
-        if p.kind is p.VAR_KEYWORD:
-            signature.append(f"**{p.name}")
-            call.append(f"**{p.name}")
+        if q.kind is q.VAR_KEYWORD:
+            signature.append(f"**{q.name}")
+            call.append(f"**{q.name}")
             continue
-        if p.kind is p.POSITIONAL_ONLY:
+        if q.kind is q.POSITIONAL_ONLY:
             seen_positional_only = True
         elif seen_positional_only:
             signature.append("/")
             seen_positional_only = False
-        if p.kind is p.KEYWORD_ONLY and not any(
-            q.kind in (q.VAR_POSITIONAL, q.KEYWORD_ONLY) for q in params[:index]
+        if q.kind is q.KEYWORD_ONLY and not any(
+            r.kind in (r.VAR_POSITIONAL, r.KEYWORD_ONLY) for r in params[:index]
         ):
             signature.append("*")
-        key = validate_key(f"{namespace}.{p.name}", f"@hp.param on {fn.__qualname__}")
-        default = MISSING if p.default is p.empty else p.default
-        bindings.append((p.name, key, default))
-        signature.append(f"{p.name}=_hp_M")
-        call.append(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name)
+        call.append(f"{q.name}={q.name}" if q.kind is q.KEYWORD_ONLY else q.name)
+        if index == 0 and skip_first:
+            signature.append(q.name)  # self / cls: the caller always passes it
+            continue
+        keys = tuple(validate_key(f"{ns}.{q.name}", f"@hp.param on {name}") for ns in namespaces)
+        default = MISSING if q.default is q.empty else q.default
+        annotation = hints.get(q.name, q.annotation)
+        annotation = MISSING if annotation is q.empty else annotation
+        bindings.extend((q.name, key, default) for key in keys)
+        signature.append(f"{q.name}={p}M")
+        env[f"{p}a{index}"] = annotation
+        env[f"{p}d{index}"] = default
         if default is MISSING:
-            annotation = hints.get(p.name, p.annotation)
-            env[f"_hp_a{index}"] = MISSING if annotation is p.empty else annotation
-            missing = f"raise _hp_missing(_hp_fn, {p.name!r}, {key!r})"
-            convert = f"{p.name} = _hp_annotated({p.name}, _hp_a{index}, {key!r})"
+            missing = f"raise {p}missing({p}fn, {q.name!r}, {keys!r})"
         else:
-            env[f"_hp_d{index}"] = default
-            missing = f"{p.name} = _hp_d{index}"
-            # Only text needs converting, and ints only for a float default:
-            # decide which check this parameter needs now, not at each call.
-            needs = f"{p.name}.__class__ is _hp_T"
-            if type(default) is float:
-                needs += f" or {p.name}.__class__ is int"
-            convert = (
-                f"if {needs}:\n"
-                f"                    {p.name} = _hp_resolve({p.name}, _hp_d{index}, {key!r})"
-            )
-        body.append(_TEMPLATE_LOOKUP.format(name=p.name, key=key, missing=missing,
-                                            convert=convert))
+            missing = f"{q.name} = {p}d{index}"
+        # Only outside values need converting, and ints only for a float target:
+        # decide which check this parameter needs now, not at each call.
+        needs = f"{q.name}.__class__ is {p}T"
+        if float in (annotation, type(default)):
+            needs += f" or {q.name}.__class__ is int"
+        convert = (f"if {needs}: {q.name} = {p}convert({q.name}, {p}a{index}, "
+                   f"{p}d{index}, {{key!r}})")
+        lines = [f"    if {q.name} is {p}M:\n"]
+        for depth, key in enumerate(keys):
+            pad = "    " * (depth + 2)
+            lines.append(_LOOKUP.format(pad=pad, p=p, key=key, name=q.name,
+                                        convert=convert.format(key=key)))
+        lines.append("    " * (len(keys) + 2) + missing + "\n")
+        body.append("".join(lines))
     if seen_positional_only:
         signature.append("/")
     is_async = inspect.iscoroutinefunction(fn)
     source = (
         f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"
-        "    _hp_layers = (*_hp_get(), _hp_S._baseline)\n"
+        f"    {p}layers = (*{p}get(), {p}S._baseline)\n"
         f"{''.join(body)}"
-        f"    return {'await ' if is_async else ''}_hp_fn({', '.join(call)})\n"
+        f"    return {'await ' if is_async else ''}{p}fn({', '.join(call)})\n"
     )
-    exec(compile(source, f"<@hp.param wrapper of {fn.__qualname__}>", "exec"), env)
+    exec(compile(source, f"<@hp.param wrapper of {name}>", "exec"), env)
     return env["wrapper"], bindings
 
 
-def _wrap_function(fn: Callable[..., Any], namespace: str) -> Callable[..., Any]:
-    wrapper, bindings = _generate(fn, namespace)
+def _wrap_function(fn: Callable[..., Any], namespace: str, skip_first: bool) -> Callable[..., Any]:
+    namespaces: Tuple[str, ...] = (namespace,)
+    inner = getattr(fn, "__hp_namespaces__", None)
+    if inner is not None:
+        # Stacked @hp.param: one wrapper over the original function, the outer
+        # decorator's keys tried first, then the inner one's.
+        namespaces = (namespace, *inner)
+        skip_first = fn.__hp_skip_first__  # type: ignore[attr-defined]
+        fn = fn.__wrapped__  # type: ignore[attr-defined]
+    wrapper, bindings = _generate(fn, namespaces, skip_first)
     for _name, key, default in bindings:
         _scope.declare(key, default, fn)
     functools.update_wrapper(wrapper, fn)
     wrapper.__hp_namespace__ = namespace  # type: ignore[attr-defined]
+    wrapper.__hp_namespaces__ = namespaces  # type: ignore[attr-defined]
+    wrapper.__hp_skip_first__ = skip_first  # type: ignore[attr-defined]
     wrapper.__hp_bindings__ = bindings  # type: ignore[attr-defined]
     return wrapper
+
+
+def _binds_receiver(fn: Any) -> bool:
+    """Return whether ``fn``'s first parameter is a method receiver (``self``/``cls``)."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0].name in ("self", "cls") and params[0].kind in (
+        params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)
+
+
+def _namespace_of(target: Any) -> str:
+    name = getattr(target, "__name__", None)
+    if name is None:
+        inner = getattr(target, "func", None)  # functools.partial
+        name = getattr(inner, "__name__", None) or type(target).__name__
+    return validate_key(name, "@hp.param (the namespace is the function's name)")
 
 
 def _decorate(target: Any, namespace: Optional[str]) -> Any:
@@ -153,14 +205,16 @@ def _decorate(target: Any, namespace: Optional[str]) -> Any:
                 f"@hp.param on class {target.__qualname__} needs the class to define __init__ "
                 "(its parameters are what gets bound)"
             )
-        target.__init__ = _wrap_function(init, ns)  # type: ignore[misc]
+        target.__init__ = _wrap_function(init, ns, True)  # type: ignore[misc]
         return target
     if isinstance(target, (staticmethod, classmethod)):
-        inner = _wrap_function(target.__func__, namespace or target.__func__.__name__)
+        func = target.__func__
+        inner = _wrap_function(func, namespace or _namespace_of(func),
+                               isinstance(target, classmethod))
         return type(target)(inner)
     if not callable(target):
         raise TypeError(f"@hp.param decorates functions and classes, not {target!r}")
-    return _wrap_function(target, namespace or target.__name__)
+    return _wrap_function(target, namespace or _namespace_of(target), _binds_receiver(target))
 
 
 @overload
@@ -177,10 +231,12 @@ def param(target: Union[str, F, None] = None) -> Any:
     ``@hp.param("train")`` binds ``lr`` to ``train.lr``; bare ``@hp.param``
     uses the function's (or class's) name as the namespace. At every call an
     argument the caller passes wins, then the parameters in force (scopes,
-    then the baseline), then the signature default. Text values convert
-    toward the default's type. The function keeps its signature, name,
-    docstring and ``__wrapped__``, stays a coroutine function if it was one,
-    and pickles; a class stays the same class.
+    then the baseline), then the signature default. Values from outside the
+    program convert by the parameter's annotation, else toward its default's
+    type. A method's ``self``/``cls`` is never bound. Stacked decorators bind
+    every namespace, the outermost first. The function keeps its signature,
+    name, docstring and ``__wrapped__``, stays a coroutine function if it was
+    one, and pickles; a class stays the same class.
     """
     if isinstance(target, str):
         namespace = validate_key(target, "@hp.param(...)")
@@ -188,56 +244,3 @@ def param(target: Union[str, F, None] = None) -> Any:
     if target is None:
         return lambda fn: _decorate(fn, None)
     return _decorate(target, None)
-
-
-class _Bound:
-    """A callable that runs a function under the parameters captured at bind time."""
-
-    __slots__ = ("__dict__", "_fn", "_params", "_sources")
-
-    def __init__(self, fn: Callable[..., Any], params: Dict[str, Any], sources: Dict[str, str]):
-        self._fn = fn
-        self._params = params
-        self._sources = sources
-        functools.update_wrapper(self, fn)
-
-    def _scope(self) -> _scope.Scope:
-        return _scope.enter_layer(dict(self._params), "hp.bind(...)", dict(self._sources))
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with self._scope():
-            return self._fn(*args, **kwargs)
-
-    def __reduce__(self) -> Any:
-        # type(self): a bound coroutine function must stay async in the child.
-        return (type(self), (self._fn, self._params, self._sources))
-
-    def __repr__(self) -> str:
-        return f"<hp.bind({self._fn!r}) with {len(self._params)} parameters>"
-
-
-class _BoundAsync(_Bound):
-    """``hp.bind`` of a coroutine function: the coroutine runs under the captured parameters."""
-
-    __slots__ = ()
-
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with self._scope():
-            return await self._fn(*args, **kwargs)
-
-
-def bind(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Return a callable that runs ``fn`` under the parameters in force now.
-
-    Use it wherever work leaves the current thread or task:
-    ``executor.submit(hp.bind(work), x)``, ``loop.run_in_executor(None,
-    hp.bind(work))``, callbacks, and (the result pickles) process pools. The
-    parameters are copied at bind time; later changes to the scope do not
-    reach the bound callable, and its own writes stay inside each call.
-    """
-    import inspect
-
-    params = _scope.effective()
-    sources = _scope.effective_sources()
-    cls = _BoundAsync if inspect.iscoroutinefunction(fn) else _Bound
-    return cls(fn, params, sources)

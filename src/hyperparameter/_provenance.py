@@ -12,6 +12,7 @@ from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 from . import _scope
 from ._keys import closest_keys, validate_key
+from ._source import BASELINE, DEFAULT, Source, default_source
 from ._values import MISSING, Text, resolve
 
 __all__ = ["Explanation", "Report", "explain", "format_table", "report"]
@@ -44,22 +45,24 @@ class Explanation(NamedTuple):
 
     key: str
     value: Any
-    source: str
-    shadowed: List[Tuple[Any, str]]
+    source: Source
+    shadowed: List[Tuple[Any, Source]]
     default: Any
 
     @property
     def is_set(self) -> bool:
         """Whether some layer defines the key (else the read's default applies)."""
-        return self.source != "default at the read" and self.source != "not set"
+        return self.source.kind != DEFAULT and self.source != "not set"
 
     def as_dict(self) -> Dict[str, Any]:
-        """Return a JSON-friendly dict."""
+        """Return a JSON-friendly dict (``source`` as text, ``source_record`` structured)."""
         return {
             "key": self.key,
             "value": _shown(self.value),
-            "source": self.source,
-            "shadowed": [{"value": _shown(v), "source": s} for v, s in self.shadowed],
+            "source": str(self.source),
+            "source_record": self.source.as_dict(),
+            "shadowed": [{"value": _shown(v), "source": str(s), "source_record": s.as_dict()}
+                         for v, s in self.shadowed],
         }
 
     def __str__(self) -> str:
@@ -77,21 +80,26 @@ def explain(key: str) -> Explanation:
     ``print(hp.explain("train.lr"))`` shows the chain; ``--explain KEY`` on the
     command line prints the same.
     """
-    validate_key(key)
-    found: List[Tuple[Any, str]] = []
+    key = validate_key(key)
+    found: List[Tuple[Any, Source]] = []
     for layer in _scope.current_layers():
         if key in layer:
-            found.append((layer[key], layer.source_of(key)))
+            value, source = layer[key], layer.source_of(key)
+            # A value published from a layer still in force (hp.frozen() inside a
+            # scope) is the same value, not one it shadows: show it once.
+            if not (source.kind == BASELINE and any(
+                    s == source.via and v is value for v, s in found)):
+                found.append((value, source))
             found.extend(getattr(layer, "shadowed", {}).get(key, ()))
-    default = _scope._reads.get(key, MISSING)
+    default = _scope.read_default(key)
     if not found:
         if default is MISSING:
-            return Explanation(key, MISSING, "not set", [], MISSING)
-        return Explanation(key, default, "default at the read", [], default)
+            return Explanation(key, MISSING, Source("not set", DEFAULT), [], MISSING)
+        return Explanation(key, default, default_source(), [], default)
     (value, source), shadowed = found[0], found[1:]
     value = resolve(value, default, key)
     if default is not MISSING:
-        shadowed.append((default, "default at the read"))
+        shadowed.append((default, default_source()))
     return Explanation(key, value, source, shadowed, default)
 
 
@@ -100,7 +108,7 @@ class ReportRow(NamedTuple):
 
     key: str
     value: Any
-    source: str
+    source: Source
     used_default: bool
 
 
@@ -108,7 +116,9 @@ class Report(NamedTuple):
     """What the run read (value, source, default or not) and what it set but never read."""
 
     read: List[ReportRow]
-    unused: List[Tuple[str, str, List[str]]]  # key, source, suggestions
+    unused: List[Tuple[str, Source, List[str]]]  # key, source, suggestions
+    # Reads of keys past the record's bound (a program that builds keys without end).
+    unrecorded: int = 0
 
     def as_dict(self) -> Dict[str, Any]:
         """Return a JSON-friendly dict."""
@@ -137,6 +147,9 @@ class Report(NamedTuple):
                 for r in self.read]
         text = format_table(("key", "value", "source"), rows)
         extra = self.warnings()
+        if self.unrecorded:
+            extra.append(f"({self.unrecorded:,} reads of further keys were not recorded: the "
+                         "record keeps the first 10,000 keys)")
         return text + ("\n\n" + "\n".join(extra) if extra else "")
 
 
@@ -149,9 +162,9 @@ def _kind(source: str) -> str:
     return source
 
 
-def _short_source(source: str) -> str:
-    # "-D train.lr=0.5" is what a user typed; keep it. Longer chains keep their head.
-    return source.split(", published by")[0]
+def _short_source(source: Source) -> Source:
+    # "-D train.lr=0.5" is what a user typed; keep it, not the publication chain.
+    return source.origin
 
 
 def report(print_table: bool = False) -> Report:
@@ -162,7 +175,7 @@ def report(print_table: bool = False) -> Report:
     declared by ``@hp.param`` comes with "did you mean" suggestions among the
     read and declared keys. With ``print_table=True`` the report is printed.
     """
-    reads = dict(_scope._reads)
+    reads = {key: _scope.read_default(key) for key in _scope.reads()}
     declared = _scope.declared()
     sources = _scope.effective_sources()
     values = _scope.effective()
@@ -173,14 +186,14 @@ def report(print_table: bool = False) -> Report:
             value = resolve(values[key], default, key)
             rows.append(ReportRow(key, value, _short_source(sources[key]), False))
         else:
-            rows.append(ReportRow(key, default, "default", True))
+            rows.append(ReportRow(key, default, default_source(), True))
     known = set(reads) | set(declared)
-    unused: List[Tuple[str, str, List[str]]] = []
+    unused: List[Tuple[str, Source, List[str]]] = []
     for key in sorted(values):
         if key in known or any(k.startswith(key + ".") for k in known):
             continue
         unused.append((key, _short_source(sources[key]), closest_keys(key, known)))
-    result = Report(rows, unused)
+    result = Report(rows, unused, _scope.unrecorded_reads())
     if print_table:
         print(result)
     return result

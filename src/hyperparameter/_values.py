@@ -1,10 +1,11 @@
-"""Text -> typed value conversion, in one place.
+"""Values from outside the program, and text -> typed value conversion, in one place.
 
-Values that arrive as text (``-D key=value``, ``hp.scope("key=value")``, the
-environment, the command line) are kept as :class:`Text` until a read asks for
-them; the read converts the text toward the type of its default. Python
-objects given as values are never converted, except that an ``int`` read with
-a ``float`` default comes back as ``float``.
+Values that arrive from outside (``-D key=value``, ``hp.scope("key=value")``,
+the environment, config files, stores) are kept as :class:`Text` (the payload
+and its source) until a read asks for them; the read converts them toward the
+type of its default, by the one rule of :func:`hyperparameter._types.coerce`.
+Python objects given as values in code are never converted, except that an
+``int`` read with a ``float`` default comes back as ``float``.
 """
 
 from __future__ import annotations
@@ -48,9 +49,13 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 
 
 class Text:
-    """A value that arrived as text, with where it came from.
+    """A value that arrived from outside the program, with where it came from.
 
-    The text is converted at each read, toward the type of the read's default.
+    ``text`` is the payload: the text as given (``-D``, the environment), or the
+    typed value a config file or store held (``5.5`` from ``epochs: 5.5``). It is
+    converted at each read toward the type of the read's default or parameter:
+    text by that type, a typed value only where it fits (an ``int`` widens to
+    ``float``); anything else is a :class:`ConversionError` naming the source.
     """
 
     __slots__ = ("source", "text")
@@ -75,7 +80,7 @@ class Text:
 def parse_literal(text: str) -> Any:
     """Parse ``text`` as a literal (number, bool, None, list, tuple, dict, quoted string).
 
-    Text that is no literal stays the string it was (stripped of surrounding blanks).
+    Text that is no literal stays exactly the string it was.
     """
     stripped = text.strip()
     lowered = stripped.lower()
@@ -91,10 +96,10 @@ def parse_literal(text: str) -> Any:
             warnings.simplefilter("ignore", SyntaxWarning)
             value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return stripped
+        return text
     if isinstance(value, (int, float, bool, list, tuple, dict, str)) or value is None:
         return value
-    return stripped
+    return text
 
 
 def _fail(text: str, expected: str, key: str, source: str, hint: str) -> ConversionError:
@@ -171,6 +176,8 @@ def convert_text(text: str, default: Any, key: str, source: str = "") -> Any:
             return float(text.strip())
         except ValueError:
             raise _fail(text, "float", key, source, "write a number like 0.001 or 1e-3") from None
+        except OverflowError:  # only for text of a huge int literal: float("1" * 400) is inf
+            raise _fail(text, "float", key, source, "give a smaller number") from None
     if kind is list or kind is tuple:
         return kind(_to_sequence(text, default, key, source))
     if kind is dict:
@@ -178,6 +185,8 @@ def convert_text(text: str, default: Any, key: str, source: str = "") -> Any:
         if isinstance(value, dict):
             return value
         raise _fail(text, "dict", key, source, "write a Python literal like {'a': 1}")
+    if isinstance(default, enum.Enum):  # IntEnum too: a member's name or value, not int(text)
+        return _text_to_enum(text, kind, key, source)
     return _to_other_type(text, kind, key, source)
 
 
@@ -199,10 +208,28 @@ def resolve(value: Any, default: Any, key: str) -> Any:
     """Return what a read of ``key`` with ``default`` yields for a stored ``value``."""
     cls = value.__class__
     if cls is Text:
-        return convert_text(value.text, default, key, value.source)
+        payload = value.text
+        if payload.__class__ is str:
+            return convert_text(payload, default, key, value.source)
+        if default is MISSING or default is None:
+            return payload
+        from ._types import coerce
+
+        return coerce(payload, type(default), key, value.source)
     if cls is int and default.__class__ is float:
-        return float(value)
+        return _to_float(value, key, "")
     return value
+
+
+def _to_float(value: int, key: str, source: str) -> float:
+    """Return ``float(value)``, or a :class:`ConversionError` naming the key if it is too large."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise _fail(
+            repr(value), "float", key, source,
+            "the number is too large for a float; give a smaller number",
+        ) from None
 
 
 # --- text -> a given type (annotations) -------------------------------------------------------

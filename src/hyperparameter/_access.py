@@ -1,0 +1,420 @@
+"""``hp.scope``: the root that reads keys and builds scopes, accessors, and scope objects.
+
+``hp.scope.a.b`` is an :class:`Accessor` for key ``a.b``; ``| default``,
+``(default)`` and ``()`` read it. ``hp.scope(...)`` builds a :class:`Scope`.
+None of these objects has a public attribute: every name is a parameter
+(their own state lives under dunder names, which are never keys).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+
+from . import _scope
+from ._keys import _VALID, did_you_mean, split_assignment, validate_key
+from ._scope import Layer, layers_in_force, lookup, missing_key_error, new_layer, record_read
+from ._source import Source, scope_source, sources_of
+from ._tree import flatten
+from ._values import MISSING, Text, resolve
+from .errors import MissingKeyError
+
+__all__ = ["Accessor", "Scope", "enter_layer", "scope"]
+
+_getframe = sys._getframe
+_stack_set = _scope._stack.set
+_stack_get = _scope._stack.get
+_reads = _scope._reads
+
+
+# Attribute names with this shape are Python protocol probes (copy, pickle,
+# numpy, IPython ...), never parameter names: they must fail like on any object.
+def _is_dunder(name: str) -> bool:
+    return name[:2] == "__" and name[-2:] == "__"
+
+
+def _not_a_value(key: str, what: str) -> TypeError:
+    return TypeError(
+        f"hp.scope.{key} is an accessor, not a value, so it cannot be {what}: read it first "
+        f"with hp.scope.{key} | default, hp.scope.{key}(default) or hp.scope.{key}()"
+    )
+
+
+class Accessor:
+    """A handle on one key: ``| default``, ``(default)`` and ``()`` read it.
+
+    Accessors are immutable values: ``opt = hp.scope.optimizer`` can be kept
+    and used later. Child accessors are cached in the instance ``__dict__`` so a
+    repeated ``hp.scope.a.b`` is plain attribute lookup. Comparing, formatting
+    or testing an accessor is a ``TypeError``: it is not the value.
+    """
+
+    __slots__ = ("__dict__", "__hp_key__", "__hp_layer__")
+    __hp_key__: str
+    __hp_layer__: Optional[Layer]
+
+    def __init__(self, key: str, layer: Optional[Layer] = None) -> None:
+        object.__setattr__(self, "__hp_key__", key)
+        object.__setattr__(self, "__hp_layer__", layer)
+
+    # reads -----------------------------------------------------------------
+    def __or__(self, default: Any = MISSING) -> Any:
+        key = self.__hp_key__
+        if key not in _reads:
+            record_read(key, default)
+        for layer in layers_in_force():
+            if key in layer:
+                value = layer[key]
+                break
+        else:
+            value = _scope._baseline.get(key, MISSING)
+            if value is MISSING:
+                if default is MISSING:
+                    raise missing_key_error(key)
+                return default
+        cls = value.__class__
+        if cls is Text or (cls is int and default.__class__ is float):
+            return resolve(value, default, key)
+        return value
+
+    # One function for `| d`, `(d)` and `()`: the call form costs no second frame.
+    __call__ = __or__
+
+    # children --------------------------------------------------------------
+    def __getattr__(self, name: str) -> Accessor:
+        if _is_dunder(name):
+            raise AttributeError(name)
+        child = Accessor(validate_key(self.__hp_key__ + "." + name), self.__hp_layer__)
+        self.__dict__[name] = child
+        return child
+
+    def __getitem__(self, name: str) -> Accessor:
+        if not isinstance(name, str):
+            raise _not_a_value(self.__hp_key__, f"indexed with {name!r}")
+        return Accessor(validate_key(self.__hp_key__ + "." + name), self.__hp_layer__)
+
+    # writes ----------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        _scope.write(self.__hp_layer__, self.__hp_key__ + "." + name, value)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        _scope.write(self.__hp_layer__, self.__hp_key__ + "." + name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise TypeError(
+            f"cannot delete parameter {self.__hp_key__ + '.' + name!r} through an accessor; "
+            "leave the scope that set it instead"
+        )
+
+    # not a value -----------------------------------------------------------
+    def __bool__(self) -> bool:
+        raise _not_a_value(self.__hp_key__, "tested for truth")
+
+    def __eq__(self, other: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "compared (==)")
+
+    def __ne__(self, other: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "compared (!=)")
+
+    def __lt__(self, other: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "compared (<)")
+
+    def __le__(self, other: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "compared (<=)")
+
+    def __gt__(self, other: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "compared (>)")
+
+    def __ge__(self, other: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "compared (>=)")
+
+    def __format__(self, spec: str) -> str:
+        raise _not_a_value(self.__hp_key__, "formatted")
+
+    def __str__(self) -> str:
+        raise _not_a_value(self.__hp_key__, "converted to str")
+
+    def __iter__(self) -> Any:
+        raise _not_a_value(self.__hp_key__, "iterated")
+
+    def __contains__(self, item: object) -> bool:
+        raise _not_a_value(self.__hp_key__, "searched with `in`")
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        value = lookup(self.__hp_key__)
+        shown = "<not set>" if value is MISSING else repr(value)
+        return f"<parameter {self.__hp_key__!r}: {shown}>"
+
+    def __copy__(self) -> Accessor:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Accessor:
+        return self
+
+    def __reduce__(self) -> Any:
+        if self.__hp_layer__ is not None:
+            # The write target (a live scope) cannot travel; the key can.
+            raise TypeError(
+                f"cannot pickle the accessor for {self.__hp_key__!r} bound to a scope object; "
+                f"pickle hp.scope[{self.__hp_key__!r}] or the scope itself instead"
+            )
+        return (_root_accessor, (self.__hp_key__,))
+
+    def __dir__(self) -> Iterable[str]:
+        prefix = self.__hp_key__ + "."
+        return sorted(
+            {k[len(prefix):].split(".")[0] for k in _scope.effective() if k.startswith(prefix)}
+        )
+
+
+def _root_accessor(key: str) -> Accessor:
+    return scope[key]
+
+
+# --------------------------------------------------------------------------- building layers
+
+
+def _add_mapping(layer: Layer, sources: Dict[str, Source], arg: Mapping[Any, Any],
+                 where: str) -> None:
+    flat = flatten(arg, "", where)
+    recorded = sources_of(arg)
+    if recorded is None:
+        layer.update(flat)
+        for key in flat:
+            sources.pop(key, None)
+        return
+    # A tree read from files (hp.load): its values came from outside, each with its
+    # file line, so they convert like -D text and hp.explain names the line.
+    for key, value in flat.items():
+        source = recorded.get(key)
+        if source is None:
+            layer[key] = value
+            sources.pop(key, None)
+        else:
+            layer[key] = Text(value, source)
+            sources[key] = source
+
+
+def build_layer(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any, int]) -> Layer:
+    """Return the layer that ``hp.scope(*args, **kwargs)`` describes (later arguments win)."""
+    layer = new_layer(origin=origin)
+    sources: Dict[str, Source] = {}
+    where = layer.origin_text()
+    for arg in args:
+        if isinstance(arg, str):
+            text_where = f"hp.scope({arg!r}) at {where.rpartition(' at ')[2]}"
+            key, text = split_assignment(arg, text_where)
+            source = scope_source(text_where)
+            layer[key] = Text(text, source)
+            sources[key] = source
+        elif isinstance(arg, Mapping):
+            _add_mapping(layer, sources, arg, where)
+        elif isinstance(arg, (list, tuple)):
+            nested = build_layer(tuple(arg), {}, origin)
+            layer.update(nested)
+            for key in nested:
+                sources.pop(key, None)
+            sources.update(nested.sources or {})
+        else:
+            raise TypeError(
+                f"hp.scope() takes 'key=value' strings, mappings (dicts, CfgNode) and "
+                f"keyword arguments; got {arg!r} ({type(arg).__name__})"
+            )
+    layer.update(_checked_kwargs(kwargs))
+    for key in kwargs:
+        sources.pop(key, None)
+    layer.sources = sources or None
+    return layer
+
+
+def _checked_kwargs(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """Return ``kwargs`` with validated (NFKC-normalised) keys; the same dict when all were known."""
+    if _VALID.issuperset(kwargs):
+        return kwargs
+    checked = {}
+    for key, value in kwargs.items():
+        checked[validate_key(key)] = value
+    return checked
+
+
+# --------------------------------------------------------------------------- scope objects
+
+
+class Scope:
+    """A set of parameter overrides that is in force inside a ``with`` block.
+
+    Build one with ``hp.scope(...)``. Entering pushes its layer on the stack of
+    the current thread or asyncio task; leaving (normally or by an exception)
+    removes exactly that layer, restoring what was in force before. Threads
+    started inside the block do not see it (they start from the baseline);
+    asyncio tasks created inside it do. ``ps.a.b = 1`` and ``ps["a.b"] = 1``
+    write into this scope's layer.
+    """
+
+    __slots__ = ("__dict__", "__hp_layer__")
+    __hp_layer__: Layer
+
+    def __init__(self, layer: Layer) -> None:
+        object.__setattr__(self, "__hp_layer__", layer)
+
+    def __enter__(self) -> Scope:
+        layer = self.__hp_layer__
+        layer.tokens.append(_stack_set((layer, *_stack_get())))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        layer = self.__hp_layer__
+        layers = _stack_get()
+        tokens = layer.tokens
+        try:
+            token = tokens[-1]
+            _scope._stack.reset(token)
+            # remove(token), not pop(): another thread may have appended its own token since.
+            tokens.remove(token)
+        except (IndexError, ValueError, RuntimeError):
+            _scope.exit_foreign(layer, _getframe(1), self._adopt)
+        if layers and layers[0] is layer:
+            # Not just the reset: an enclosing scope may have exited out of order meanwhile.
+            _stack_set(layers[1:])
+            return
+        _scope.remove_out_of_order(layer, layers)
+
+    def _adopt(self, layer: Layer) -> None:
+        object.__setattr__(self, "__hp_layer__", layer)
+        self.__dict__.clear()  # cached accessors wrote into the old layer
+
+    # reads and writes through the scope object ----------------------------
+    def __getattr__(self, name: str) -> Accessor:
+        if _is_dunder(name):
+            raise AttributeError(name)
+        child = Accessor(validate_key(name), self.__hp_layer__)
+        self.__dict__[name] = child
+        return child
+
+    def __getitem__(self, key: str) -> Accessor:
+        return Accessor(validate_key(key), self.__hp_layer__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _scope.write(self.__hp_layer__, name, value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _scope.write(self.__hp_layer__, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        layer = self.__hp_layer__
+        key = validate_key(key)
+        if key not in layer:
+            raise MissingKeyError(
+                f"this scope does not set {key!r}{did_you_mean(key, layer)}; "
+                "only keys a scope sets can be removed from it"
+            )
+        del layer[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.__hp_layer__
+
+    def __repr__(self) -> str:
+        return f"<hp.scope {self.__hp_layer__.origin_text()}: {dict(self.__hp_layer__)!r}>"
+
+    def __copy__(self) -> Scope:
+        layer = self.__hp_layer__
+        return Scope(new_layer(layer, layer.origin, dict(layer.sources or {})))
+
+    def __deepcopy__(self, memo: Any) -> Scope:
+        import copy
+
+        layer = self.__hp_layer__
+        return Scope(new_layer(copy.deepcopy(dict(layer), memo), layer.origin,
+                               dict(layer.sources or {})))
+
+    def __reduce__(self) -> Any:
+        # A scope travels as its values; the copy is not active anywhere.
+        return (Scope, (self.__hp_layer__,))
+
+
+_new_scope = object.__new__
+_set_scope_layer = Scope.__dict__["__hp_layer__"].__set__
+
+
+class _ScopeRoot:
+    """The type of ``hp.scope``: call it to build a scope, read keys from it.
+
+    It has no public attributes, so every name (``hp.scope.keys``,
+    ``hp.scope.update``, ``hp.scope.frozen``) is a parameter.
+    """
+
+    __slots__ = ("__dict__", "__hp_items__")
+    __hp_items__: Dict[str, Accessor]
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "__hp_items__", {})
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Scope:
+        frame = _getframe(1)
+        if frame.f_code.co_flags & 0x200:  # CO_ASYNC_GENERATOR
+            _scope.check_scope_site(frame)
+        origin = (frame.f_code, frame.f_lasti)
+        if args:
+            return Scope(build_layer(args, kwargs, origin))
+        # The common case, hp.scope(**overrides): kwargs is already a fresh dict.
+        layer = Layer(_checked_kwargs(kwargs))
+        layer.origin = origin
+        layer.sources = None
+        layer.tokens = []
+        layer._origin_source = None
+        made = _new_scope(Scope)
+        _set_scope_layer(made, layer)
+        return made
+
+    def __getattr__(self, name: str) -> Accessor:
+        if _is_dunder(name):
+            raise AttributeError(name)
+        child = Accessor(validate_key(name))
+        self.__dict__[name] = child
+        return child
+
+    def __getitem__(self, key: str) -> Accessor:
+        items = self.__hp_items__
+        try:
+            return items[key]
+        except KeyError:
+            pass
+        accessor = Accessor(validate_key(key))
+        if len(items) >= 4096:
+            items.clear()  # f-string keys without end: keep the cache bounded
+        items[key] = accessor
+        return accessor
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _scope.write(None, name, value)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _scope.write(None, key, value)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and lookup(validate_key(key)) is not MISSING
+
+    def __repr__(self) -> str:
+        return "<hp.scope>"
+
+    def __copy__(self) -> _ScopeRoot:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _ScopeRoot:
+        return self
+
+    def __reduce__(self) -> str:
+        return "scope"
+
+
+scope = _ScopeRoot()
+"""Read parameters (``hp.scope.a.b | default``) and build scopes (``hp.scope(**overrides)``)."""
+
+
+def enter_layer(
+    values: Dict[str, Any], origin: Any, sources: Optional[Dict[str, Source]] = None
+) -> Scope:
+    """Return a scope over already-validated ``values`` (for the command line and ``bind``)."""
+    return Scope(new_layer(values, origin, sources))
