@@ -3,7 +3,7 @@
 //! Mirrors `hyperparameter._values.parse_literal`: `true`/`false`/`none`/
 //! `null`/`~` in any case, otherwise the subset of Python literals this crate
 //! can represent (integers, floats, quoted strings, `True`/`False`/`None`, and
-//! lists of those); anything else stays the (stripped) text.
+//! lists of those); anything else stays exactly the text it was.
 
 use crate::text::py_strip;
 use crate::value::Value;
@@ -11,7 +11,7 @@ use crate::value::Value;
 /// Deeper nesting than this is treated as plain text (Python gives up at 200).
 const MAX_DEPTH: usize = 100;
 
-/// Parses `text` as a literal, or returns it stripped as a string.
+/// Parses `text` as a literal, or returns it unchanged as a string.
 pub(crate) fn parse_literal(text: &str) -> Value {
     let stripped = py_strip(text);
     match stripped.to_lowercase().as_str() {
@@ -27,11 +27,11 @@ pub(crate) fn parse_literal(text: &str) -> Value {
     };
     parser.skip_blank_lines();
     if parser.indented_after_blank_lines() {
-        return Value::Str(stripped.to_owned());
+        return Value::Str(text.to_owned());
     }
     match parser.value() {
         Some(value) if parser.at_end() => value,
-        _ => Value::Str(stripped.to_owned()),
+        _ => Value::Str(text.to_owned()),
     }
 }
 

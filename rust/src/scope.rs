@@ -448,9 +448,11 @@ impl ParamScope {
     /// Parses `key=value` assignments (the values of `-D` options) into a scope.
     ///
     /// Only the first `=` separates, so values may contain `=`; blanks around
-    /// the key and the value are dropped. Values are kept as text and
-    /// converted at each read toward the default's type; error messages name
-    /// the assignment as `-D key=value`. A later assignment to the same key wins.
+    /// the key are dropped, and the value is kept exactly as given (as text,
+    /// converted at each read toward the default's type: numbers and booleans
+    /// ignore surrounding blanks, a string default gets the text unchanged);
+    /// error messages name the assignment as `-D key=value`. A later
+    /// assignment to the same key wins.
     ///
     /// # Errors
     ///
@@ -464,6 +466,7 @@ impl ParamScope {
     /// use hyperparameter::{ErrorKind, ParamScope, Value};
     ///
     /// let scope = ParamScope::from_defines(["a.b = 1", "c=x=y"]).unwrap();
+    /// assert_eq!(scope.get_value("a.b"), Some(&Value::text(" 1", "-D a.b = 1")));
     /// assert_eq!(scope.get_value("c"), Some(&Value::text("x=y", "-D c=x=y")));
     /// let err = ParamScope::from_defines(["a..b=1"]).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::InvalidKey);
@@ -487,7 +490,7 @@ impl ParamScope {
             validate_key_from(key, Some(&origin))?;
             scope
                 .values
-                .insert(Key::new(key), Value::text(py_strip(value), origin));
+                .insert(Key::new(key), Value::text(value, origin));
         }
         Ok(scope)
     }

@@ -69,7 +69,7 @@ impl Value {
     /// `true`/`false`/`none`/`null`/`~` in any case; Python-style integers,
     /// floats, quoted strings, `True`/`False`/`None` and lists of those.
     /// Anything else (including tuples and dicts, which have no `Value`
-    /// counterpart) is returned as a [`Value::Str`] of the stripped text.
+    /// counterpart) is returned as a [`Value::Str`] of the text, unchanged.
     ///
     /// # Examples
     ///
@@ -79,7 +79,7 @@ impl Value {
     /// assert_eq!(Value::parse_literal("42"), Value::Int(42));
     /// assert_eq!(Value::parse_literal("Null"), Value::Null);
     /// assert_eq!(Value::parse_literal("'quoted'"), Value::Str("quoted".into()));
-    /// assert_eq!(Value::parse_literal(" plain text "), Value::Str("plain text".into()));
+    /// assert_eq!(Value::parse_literal(" plain text "), Value::Str(" plain text ".into()));
     /// ```
     #[must_use]
     pub fn parse_literal(text: &str) -> Self {

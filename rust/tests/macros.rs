@@ -208,7 +208,7 @@ fn text_values_convert_at_each_read() {
         assert_eq!(get_param!(n, ""), "42");
         assert_eq!(get_param!(x, 0.0), 0.001);
         assert!(get_param!(on, false));
-        assert_eq!(get_param!(s, ""), "spaced");
+        assert_eq!(get_param!(s, ""), " spaced "); // kept exactly as given
     }
 }
 
