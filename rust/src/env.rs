@@ -119,23 +119,35 @@ pub(crate) fn load_from_environment() -> Result<KeyMap<Value>, Error> {
 
 /// Parses the value of `HYPERPARAMETER_PARAMS`.
 pub(crate) fn parse_params(text: &str) -> Result<KeyMap<Value>, Error> {
-    let mut values = new_key_map();
     if text.is_empty() {
-        return Ok(values);
+        return Ok(new_key_map());
     }
-    let invalid = |problem: &str| {
+    parse_object(text, ENV_VAR, |problem| {
         Error::environment(format!(
-            "{ENV_VAR} is not a valid parameter set: {problem}; it must hold a JSON object mapping \
-             dotted keys to numbers, booleans, null, strings or arrays, such as {{\"train.lr\": 0.01}} \
-             (unset it to start without parameters)"
+            "{ENV_VAR} is not a valid parameter set: {problem}; it must hold a JSON object \
+                 mapping dotted keys to numbers, booleans, null, strings or arrays, such as \
+                 {{\"train.lr\": 0.01}} (unset it to start without parameters)"
         ))
-    };
+    })
+}
+
+/// Parses a parameter set: one JSON object from dotted keys to values.
+///
+/// `source` names where the text came from: strings become text values from
+/// it, and a malformed key is reported in it; `invalid` builds the error for
+/// any other problem.
+pub(crate) fn parse_object(
+    text: &str,
+    source: &str,
+    invalid: impl Fn(&str) -> Error,
+) -> Result<KeyMap<Value>, Error> {
+    let mut values = new_key_map();
     let Json::Object(members) = json::parse(text).map_err(|err| invalid(&err))? else {
         return Err(invalid("the JSON value is not an object"));
     };
     for (key, json) in members {
-        validate_key_from(&key, Some(ENV_VAR))?;
-        let value = convert(json, true).ok_or_else(|| {
+        validate_key_from(&key, Some(source))?;
+        let value = convert(json, true, source).ok_or_else(|| {
             invalid(&format!(
                 "the value of '{key}' is a JSON object; flatten it to dotted keys"
             ))
@@ -149,19 +161,19 @@ pub(crate) fn parse_params(text: &str) -> Result<KeyMap<Value>, Error> {
 ///
 /// A string at the top level is a text value (converted at each read); inside
 /// an array it is a plain string.
-fn convert(json: Json, top_level: bool) -> Option<Value> {
+fn convert(json: Json, top_level: bool, source: &str) -> Option<Value> {
     Some(match json {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(b),
         Json::Int(i) => Value::Int(i),
-        Json::BigInt(digits) => Value::text(digits, ENV_VAR),
+        Json::BigInt(digits) => Value::text(digits, source),
         Json::Float(f) => Value::Float(f),
-        Json::Str(s) if top_level => Value::text(s, ENV_VAR),
+        Json::Str(s) if top_level => Value::text(s, source),
         Json::Str(s) => Value::Str(s),
         Json::Array(items) => Value::List(
             items
                 .into_iter()
-                .map(|item| convert(item, false))
+                .map(|item| convert(item, false, source))
                 .collect::<Option<_>>()?,
         ),
         Json::Object(_) => return None,

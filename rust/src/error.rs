@@ -28,6 +28,9 @@ pub enum ErrorKind {
     NoActiveScope,
     /// `HYPERPARAMETER_PARAMS` holds something this crate cannot load.
     Environment,
+    /// A parameter store (see [`attach_file`](crate::attach_file)) cannot be
+    /// read, or holds something this crate cannot load.
+    Store,
 }
 
 /// An error: what went wrong, with the full key and the offending value, and how to fix it.
@@ -157,6 +160,14 @@ impl Error {
     pub(crate) fn environment(message: String) -> Self {
         Self {
             kind: ErrorKind::Environment,
+            key: None,
+            message,
+        }
+    }
+
+    pub(crate) fn store(message: String) -> Self {
+        Self {
+            kind: ErrorKind::Store,
             key: None,
             message,
         }

@@ -42,6 +42,10 @@
 //! Python and Rust processes in both directions. A variable this crate cannot
 //! load makes the first read panic with a message that says why.
 //!
+//! A running process can also make its baseline follow a parameter store, a
+//! JSON file in the same format that any process (Python or Rust) replaces
+//! atomically: see [`attach_file`].
+//!
 //! # Values and conversion
 //!
 //! Values set in code keep their type (see [`Value`]). Text values (from
@@ -63,6 +67,7 @@ mod key;
 mod literal;
 mod macros;
 mod scope;
+mod store;
 mod text;
 mod value;
 
@@ -74,6 +79,7 @@ pub use env::{configure_command, subprocess_env, ENV_VAR};
 pub use error::{Error, ErrorKind};
 pub use key::{is_valid_key, validate_key};
 pub use scope::{frozen, get, get_value, set, try_get, ParamScope, ScopeGuard};
+pub use store::{attach, attach_file, Attachment};
 pub use value::{FromParam, Value};
 
 /// The user guide `docs/rust.md`, compiled and run as doctests.

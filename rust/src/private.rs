@@ -77,6 +77,24 @@ pub fn clear_baseline() {
     scope::clear_baseline();
 }
 
+/// The number of parameter store watcher threads running in the process.
+#[must_use]
+pub fn store_watchers() -> usize {
+    crate::store::stats().0
+}
+
+/// The number of polls all store watchers have made so far.
+#[must_use]
+pub fn store_polls() -> usize {
+    crate::store::stats().1
+}
+
+/// The number of lines all store watchers have written to stderr so far.
+#[must_use]
+pub fn store_reports() -> usize {
+    crate::store::stats().2
+}
+
 /// The number of scopes active in the current thread.
 #[must_use]
 pub fn depth() -> usize {
