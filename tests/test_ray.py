@@ -13,6 +13,7 @@ import hyperparameter as hp
 
 # Ray is not in the [test] extra (it is about 240 MB): `pip install -e ".[test,ray]"` runs
 # these tests, as .ci/run does; without it the module is skipped, with this reason.
+pytestmark = pytest.mark.ray
 ray_module = pytest.importorskip(
     "ray", reason="ray is not installed: install the [ray] extra to run the Ray tests"
 )
