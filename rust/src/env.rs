@@ -3,8 +3,9 @@
 //! The variable holds a JSON object mapping each dotted key to a number,
 //! `true`/`false`, `null`, a string, or an array of those. Integers stay
 //! integers and floats stay floats; a string is text in the child, converted
-//! at each read toward the default's type as a `-D` value is. The Python
-//! package reads and writes the same format.
+//! at each read toward the default's type as a `-D` value is. Nested objects
+//! are flattened to dotted keys. The Python package reads and writes the same
+//! format.
 
 use std::process::Command;
 
@@ -133,28 +134,49 @@ pub(crate) fn parse_params(text: &str) -> Result<KeyMap<Value>, Error> {
 
 /// Parses a parameter set: one JSON object from dotted keys to values.
 ///
-/// `source` names where the text came from: strings become text values from
-/// it, and a malformed key is reported in it; `invalid` builds the error for
-/// any other problem.
+/// Nested objects are flattened to dotted keys (`{"train": {"lr": 0.1}}` sets
+/// `train.lr`), as the Python package does; an empty object sets nothing, and
+/// a later member wins over an earlier one with the same dotted key. `source`
+/// names where the text came from: strings become text values from it, and a
+/// malformed key is reported in it; `invalid` builds the error for any other
+/// problem.
 pub(crate) fn parse_object(
     text: &str,
     source: &str,
     invalid: impl Fn(&str) -> Error,
 ) -> Result<KeyMap<Value>, Error> {
-    let mut values = new_key_map();
     let Json::Object(members) = json::parse(text).map_err(|err| invalid(&err))? else {
         return Err(invalid("the JSON value is not an object"));
     };
-    for (key, json) in members {
+    let mut values = new_key_map();
+    flatten(members, "", source, &invalid, &mut values)?;
+    Ok(values)
+}
+
+/// Adds the members of an object under `prefix` (the JSON reader bounds the depth).
+fn flatten(
+    members: Vec<(String, Json)>,
+    prefix: &str,
+    source: &str,
+    invalid: &impl Fn(&str) -> Error,
+    values: &mut KeyMap<Value>,
+) -> Result<(), Error> {
+    for (name, json) in members {
+        let key = format!("{prefix}{name}");
         validate_key_from(&key, Some(source))?;
+        if let Json::Object(members) = json {
+            flatten(members, &format!("{key}."), source, invalid, values)?;
+            continue;
+        }
         let value = convert(json, true, source).ok_or_else(|| {
             invalid(&format!(
-                "the value of '{key}' is a JSON object; flatten it to dotted keys"
+                "the value of '{key}' has a JSON object inside an array; arrays hold numbers, \
+                 booleans, null, strings or arrays"
             ))
         })?;
         values.insert(Key::new(&key), value);
     }
-    Ok(values)
+    Ok(())
 }
 
 /// Maps a JSON value to a stored value; `None` for an object.
@@ -193,6 +215,22 @@ mod tests {
     }
 
     #[test]
+    fn nested_objects_are_flattened_to_dotted_keys() {
+        let values = parse_params(
+            r#"{"train": {"lr": 0.5, "opt": {"name": "adam"}, "none": {}}, "train.lr": 0.1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            to_json(&values),
+            r#"{"train.lr":0.1,"train.opt.name":"adam"}"#
+        );
+        assert_eq!(
+            values.get(&Key::new("train.opt.name")),
+            Some(&Value::text("adam", ENV_VAR))
+        );
+    }
+
+    #[test]
     fn strings_are_text() {
         let values = parse_params(r#"{"a": "1e-3"}"#).unwrap();
         let value = values.values().next().unwrap();
@@ -204,8 +242,9 @@ mod tests {
         for bad in [
             "[1]",
             "{",
-            r#"{"a": {"b": 1}}"#,
+            r#"{"a": [{"b": 1}]}"#,
             r#"{"a..b": 1}"#,
+            r#"{"a": {"": 1}}"#,
             "{'a': 1}",
         ] {
             let err = parse_params(bad).unwrap_err();

@@ -62,6 +62,16 @@ fn a_text_that_does_not_convert_names_the_variable() {
 }
 
 #[test]
+fn nested_objects_in_the_variable_are_flattened_to_dotted_keys() {
+    let out = stdout_of(&run_example(
+        "print_params",
+        &["train.lr=0.1", "train.opt.name=sgd"],
+        Some(r#"{"train": {"lr": 0.5, "opt": {"name": "adam"}}}"#),
+    ));
+    assert_eq!(out, "train.lr=0.5\ntrain.opt.name=adam\n");
+}
+
+#[test]
 fn a_malformed_variable_is_reported_at_the_first_read() {
     for (params, expected) in [
         (
@@ -69,7 +79,7 @@ fn a_malformed_variable_is_reported_at_the_first_read() {
             "HYPERPARAMETER_PARAMS is not a valid parameter set",
         ),
         ("[1, 2]", "the JSON value is not an object"),
-        (r#"{"a": {"b": 1}}"#, "flatten it to dotted keys"),
+        (r#"{"a": [{"b": 1}]}"#, "a JSON object inside an array"),
         (
             r#"{"a..b": 1}"#,
             "invalid key 'a..b' in HYPERPARAMETER_PARAMS",

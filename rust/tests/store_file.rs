@@ -80,7 +80,8 @@ fn attach_loads_the_store_then_a_new_thread_sees_each_atomic_rewrite() {
     publish(
         &store,
         r#"{"serve.temperature": 0.7, "serve.model": "small", "serve.steps": "12",
-            "serve.amp": true, "serve.stop": null, "serve.sizes": [1, 2]}"#,
+            "serve.amp": true, "serve.stop": null, "serve.sizes": [1, 2],
+            "serve": {"batch": {"size": 16}}}"#,
     );
     let attachment = attach_file(&store, INTERVAL).unwrap();
     assert!(attachment.error().is_none());
@@ -95,6 +96,8 @@ fn attach_loads_the_store_then_a_new_thread_sees_each_atomic_rewrite() {
     assert_eq!(read(), (0.7, "small".to_owned(), 12, true));
     assert_eq!(in_new_thread(read), (0.7, "small".to_owned(), 12, true));
     assert_eq!(get_value("serve.stop"), Ok(Some(Value::Null)));
+    // Nested objects are flattened to dotted keys.
+    assert_eq!(get_param!(serve.batch.size, 1i64), 16);
     assert_eq!(
         get_value("serve.sizes"),
         Ok(Some(Value::List(vec![Value::Int(1), Value::Int(2)])))
@@ -177,7 +180,7 @@ fn a_malformed_store_keeps_the_last_good_values_then_resumes() {
         r#"{"llm.temperature": 0.9"#,
         "",
         r#"["llm.temperature", 0.9]"#,
-        r#"{"llm": {"temperature": 0.9}}"#,
+        r#"{"llm": [{"temperature": 0.9}]}"#,
         r#"{"llm..temperature": 0.9}"#,
     ] {
         let reports = store_reports();
@@ -368,9 +371,9 @@ fn attach_refuses_what_it_cannot_follow_and_changes_nothing() {
         ),
         (file("list.json", "[1]"), ErrorKind::Store, "not an object"),
         (
-            file("nested.json", r#"{"kept": 2, "a": {"b": 1}}"#),
+            file("nested.json", r#"{"kept": 2, "a": [{"b": 1}]}"#),
             ErrorKind::Store,
-            "flatten",
+            "inside an array",
         ),
         (
             file("key.json", r#"{"kept": 2, "a b": 1}"#),
