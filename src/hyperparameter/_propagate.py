@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import os
 from typing import Any, Callable, Dict, Mapping, Optional
 
@@ -177,9 +176,13 @@ class _BoundAsync(_Bound):
     __defaults__ = None
     __kwdefaults__ = None
 
+    def __init__(self, fn: Callable[..., Any], params: Dict[str, Any],
+                 sources: Dict[str, Source]) -> None:
+        super().__init__(fn, params, sources)
+        import inspect
 
-if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+: the documented marker
-    inspect.markcoroutinefunction(_BoundAsync)
+        if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+: the documented marker
+            inspect.markcoroutinefunction(self)
 
 
 def bind(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -194,6 +197,8 @@ def bind(fn: Callable[..., Any]) -> Callable[..., Any]:
     a coroutine function (``inspect.iscoroutinefunction`` is true); that form
     does not pickle (process pools do not run coroutines).
     """
+    import inspect
+
     params = {key: _copied(value) for key, value in _scope.effective().items()}
     cls = _BoundAsync if inspect.iscoroutinefunction(fn) else _Bound
     return cls(fn, params, _scope.effective_sources())

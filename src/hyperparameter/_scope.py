@@ -501,8 +501,12 @@ def restore_state(state: Tuple[Any, ...]) -> None:
 
 
 def current_stack_depth() -> int:
-    """Return how many scopes are open in this thread or task."""
-    return len(_stack.get())
+    """Return how many scopes are open in this thread or task.
+
+    A layer emptied after its generator finished in another thread (see
+    :func:`exit_foreign`) holds no entry any more and is not counted.
+    """
+    return sum(1 for layer in _stack.get() if layer.tokens)
 
 
 def forget_scopes_in_child() -> None:
