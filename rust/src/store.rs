@@ -11,7 +11,7 @@ use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime};
 
@@ -76,6 +76,10 @@ static REPORTS: AtomicUsize = AtomicUsize::new(0);
 /// [`ErrorKind::InvalidKey`](crate::ErrorKind::InvalidKey) for a malformed key.
 /// On error, the baseline is unchanged and nothing is left running.
 ///
+/// # Panics
+///
+/// When `HYPERPARAMETER_PARAMS` cannot be loaded, as the first read would.
+///
 /// # Examples
 ///
 /// ```
@@ -117,6 +121,10 @@ pub fn attach_file(path: impl AsRef<Path>, interval: Duration) -> Result<Attachm
 /// [`ErrorKind::Store`](crate::ErrorKind::Store) for another kind of URL
 /// (such as `redis://`, which only the Python package follows) or a file URL
 /// without an absolute path; otherwise, as [`attach_file`].
+///
+/// # Panics
+///
+/// As [`attach_file`].
 ///
 /// # Examples
 ///
@@ -172,7 +180,6 @@ fn attach_path(path: PathBuf, url: String, interval: Duration) -> Result<Attachm
     };
     let (signature, bytes) = read_file(&follower.path, &follower.url).map_err(Error::store)?;
     let values = follower.parse(&bytes)?;
-    follower.apply(values);
     follower.seen = Some(signature);
     follower.good = bytes;
 
@@ -184,12 +191,20 @@ fn attach_path(path: PathBuf, url: String, interval: Duration) -> Result<Attachm
     let path = follower.path.clone();
     let problem = Arc::clone(&follower.problem);
     let interval = interval.max(MIN_INTERVAL);
+    // The watcher applies the first values and says so before `attach` returns;
+    // if it cannot start, nothing has changed.
+    let (applied, was_applied) = mpsc::sync_channel::<()>(1);
     let watcher = {
         let stop = Arc::clone(&stop);
         let running = Running::start();
         thread::Builder::new()
             .name("hyperparameter-store".to_owned())
-            .spawn(move || watch(follower, &stop, interval, running))
+            .spawn(move || {
+                let _running = running;
+                follower.apply(values);
+                let _ = applied.send(());
+                watch(follower, &stop, interval);
+            })
             .map_err(|err| {
                 Error::store(format!(
                     "cannot attach to the parameter store {url}: cannot start its watcher \
@@ -197,6 +212,13 @@ fn attach_path(path: PathBuf, url: String, interval: Duration) -> Result<Attachm
                 ))
             })?
     };
+    if was_applied.recv().is_err() {
+        // Applying panicked: the baseline could not be loaded from the environment.
+        if let Err(panic) = watcher.join() {
+            std::panic::resume_unwind(panic);
+        }
+        unreachable!("the store watcher returned before applying the store");
+    }
     Ok(Attachment {
         url,
         path,
@@ -314,10 +336,8 @@ impl Drop for Running {
     }
 }
 
-/// The watcher thread; `running` counts it from before it starts until it returns.
-#[allow(clippy::needless_pass_by_value)]
-fn watch(mut follower: Follower, stop: &Stop, interval: Duration, running: Running) {
-    let _running = running;
+/// The watcher thread's loop, until `stop` says to stop.
+fn watch(mut follower: Follower, stop: &Stop, interval: Duration) {
     loop {
         let stopped = stop.stopped.lock().unwrap_or_else(PoisonError::into_inner);
         let (stopped, _) = stop

@@ -151,3 +151,24 @@ fn the_example_takes_a_file_url_and_stops_after_its_time() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "ab.variant=b\n");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn attaching_reports_a_malformed_environment_variable_as_a_read_would() {
+    let dir = temp_dir("environment");
+    let store = dir.join("params.json");
+    publish(&store, r#"{"ab.variant": "b"}"#);
+    let output = Command::new(example("follow_store"))
+        .arg(&store)
+        .args(["ab.variant=a", "0"])
+        .env(hyperparameter::ENV_VAR, "{not json")
+        .output()
+        .expect("the example runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("HYPERPARAMETER_PARAMS is not a valid parameter set"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    fs::remove_dir_all(&dir).unwrap();
+}
