@@ -38,7 +38,7 @@ def read_under(snapshot: Any, keys: Iterable[str]) -> Dict[str, Any]:
 
 def stack_depth() -> int:
     """Return how many scopes are open in the calling thread of this process."""
-    return len(_scope._stack.get())
+    return _scope.current_stack_depth()
 
 
 def baseline() -> Dict[str, Any]:

@@ -15,17 +15,18 @@ import re
 import subprocess
 import sys
 import textwrap
+import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Set, Tuple, Union
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import hyperparameter as hp
-from hyperparameter import _scope
+from hyperparameter import _propagate, _scope
 from hyperparameter._keys import split_assignment, validate_key
 from hyperparameter._values import MISSING, Text, convert_text, convert_text_to_type, parse_literal
 from hyperparameter.errors import (
@@ -75,8 +76,9 @@ key_like = st.one_of(
 @given(key_like)
 def test_validate_key_accepts_exactly_the_grammar(key):
     """validate_key returns a key that follows the grammar and rejects every other, naming it."""
-    if is_key(key):
-        assert validate_key(key) == key
+    normal = unicodedata.normalize("NFKC", key)
+    if is_key(key) and is_key(normal):
+        assert validate_key(key) == normal
     else:
         with pytest.raises(InvalidKeyError, match=re.escape(f"invalid key {key!r}")):
             validate_key(key)
@@ -96,16 +98,18 @@ def test_split_assignment_splits_at_the_first_equals_or_says_why_not(text):
     elif not is_key(key.strip()):
         with pytest.raises(InvalidKeyError, match=re.escape(repr(key.strip()))):
             split_assignment(text)
-    else:
-        assert split_assignment(text) == (key.strip(), value.strip())
+    elif is_key(unicodedata.normalize("NFKC", key.strip())):
+        assert split_assignment(text) == (unicodedata.normalize("NFKC", key.strip()), value)
 
 
 @FUZZ
 @given(valid_keys, any_text)
 def test_assignment_round_trips(key, value):
-    """'key=value' gives back the key and the value text, stripped; '=' may appear in values."""
-    assert split_assignment(f"{key}={value}") == (key, value.strip())
-    assert split_assignment(f" {key} = {value}=x") == (key, (value + "=x").strip())
+    """'key=value' gives back the key and the value text exactly; '=' may appear in values."""
+    key = unicodedata.normalize("NFKC", key)
+    assume(is_key(key))
+    assert split_assignment(f"{key}={value}") == (key, value)
+    assert split_assignment(f" {key} ={value}=x") == (key, value + "=x")
 
 
 # ----------------------------------------------------------------------------- text -> value
@@ -130,10 +134,10 @@ literals = st.recursive(
 @FUZZ
 @given(any_text)
 def test_parse_literal_never_raises(text):
-    """parse_literal gives a literal value or the stripped text, never an exception."""
+    """parse_literal gives a literal value or the text exactly, never an exception."""
     value = parse_literal(text)
     assert isinstance(value, LITERAL_TYPES)
-    if isinstance(value, str) and value != text.strip():
+    if isinstance(value, str) and value != text:
         assert text.strip()[:1] in "'\"", "only a quoted string may change its text"
 
 
@@ -264,16 +268,34 @@ def test_load_env_loads_any_object_with_valid_keys_and_rejects_the_rest(data):
     """A JSON object loads into the baseline or, with a bad key changes nothing."""
     before = state()
     text = json.dumps(data)
-    if all(is_key(k) for k in data):
-        _scope._load_env(text)
+    flat = _flat(data)
+    if flat is not None:
+        _propagate.load_env(text)
         loaded = dict(_scope.baseline())
-        assert set(loaded) == set(data)
-        for key, value in data.items():
+        assert set(loaded) == set(flat)
+        for key, value in flat.items():
             assert (loaded[key].text if isinstance(loaded[key], Text) else loaded[key]) == value
     else:
         with pytest.raises(InvalidKeyError, match="HYPERPARAMETER_PARAMS"):
-            _scope._load_env(text)
+            _propagate.load_env(text)
         assert state() == before
+
+
+def _flat(data, prefix=""):
+    """Return ``data`` flattened to dotted keys as hp.scope does, or None if a key is invalid."""
+    out = {}
+    for name, value in data.items():
+        key = unicodedata.normalize("NFKC", prefix + name)
+        if not is_key(key):
+            return None
+        if isinstance(value, dict):
+            inner = _flat(value, key + ".")
+            if inner is None:
+                return None
+            out.update(inner)
+        else:
+            out[key] = value
+    return out
 
 
 @FUZZ
@@ -282,7 +304,7 @@ def test_load_env_of_any_text_loads_or_fails_cleanly(text):
     """Any text either loads or raises ConversionError/InvalidKeyError, leaving the baseline."""
     before = state()
     try:
-        _scope._load_env(text)
+        _propagate.load_env(text)
     except (ConversionError, InvalidKeyError) as error:
         assert "HYPERPARAMETER_PARAMS" in str(error)
         assert state() == before

@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import hyperparameter as hp
 from hyperparameter import _scope
+from hyperparameter._source import Source
 from hyperparameter._values import MISSING, Text
 from hyperparameter.errors import MissingKeyError, ScopeError, ScopeWriteError
 
@@ -194,8 +195,8 @@ class ScopeModel(RuleBasedStateMachine):
         for index in reversed(self.stack):
             self.scopes[index].__exit__(None, None, None)
         self.stack.clear()
-        _scope._baseline = _scope._new_layer(origin="empty test baseline")
-        assert _scope._stack.get() == ()
+        _scope.set_baseline({}, {}, Source("empty test baseline", "baseline"))
+        assert _scope.current_stack_depth() == 0
 
 
 def test_engine_matches_the_reference_model():

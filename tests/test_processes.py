@@ -19,7 +19,7 @@ from typing import Optional
 import pytest
 
 import hyperparameter as hp
-from hyperparameter import _scope
+from hyperparameter import _propagate, _scope
 from hyperparameter.errors import ConversionError, InvalidKeyError
 
 TESTS_DIR = str(Path(__file__).resolve().parent)
@@ -189,7 +189,7 @@ def test_child_process_starts_from_parents_parameters_through_the_environment():
     """subprocess_env() makes the parameters in force a child's baseline, typed at the read."""
     with hp.scope(**{"train.lr": 0.5, "flag": True, "sizes": [1, 2]}), hp.scope("train.steps=7"):
         env = hp.subprocess_env()
-    assert json.loads(env[_scope.ENV_VAR]) == {
+    assert json.loads(env[_propagate.ENV_VAR]) == {
         "flag": True,
         "sizes": [1, 2],
         "train.lr": 0.5,
@@ -216,7 +216,7 @@ def test_child_process_starts_from_parents_parameters_through_the_environment():
 def test_bad_environment_value_fails_the_import_clearly(text, error, match):
     """A child whose HYPERPARAMETER_PARAMS is broken stops at import with a message naming it."""
     env = hp.subprocess_env()
-    env[_scope.ENV_VAR] = text
+    env[_propagate.ENV_VAR] = text
     child = run_python("import hyperparameter", env)
     assert child.returncode != 0
     last = child.stderr.strip().splitlines()[-1]
@@ -235,7 +235,7 @@ def test_load_env_failure_leaves_the_baseline_unchanged():
         hp.frozen()
     before = dict(_scope.baseline())
     with pytest.raises(InvalidKeyError, match="HYPERPARAMETER_PARAMS"):
-        _scope._load_env('{"ok": 1, "bad key": 2}')
+        _propagate.load_env('{"ok": 1, "bad key": 2}')
     with pytest.raises(ConversionError, match="not valid JSON"):
-        _scope._load_env("[" * 100_000)
+        _propagate.load_env("[" * 100_000)
     assert dict(_scope.baseline()) == before

@@ -27,7 +27,7 @@ def test_explain_lists_shadowed_values_innermost_first():
         assert hp.scope.k | 0 == 3
         explanation = hp.explain("k")
     assert explanation.value == 3
-    assert [v for v, _ in explanation.shadowed] == [hp._scope.Text("2", ""), 1, 0]
+    assert [getattr(v, "text", v) for v, _ in explanation.shadowed] == ["2", 1, 0]
     sources = [s for _, s in explanation.shadowed]
     assert sources[0].startswith("hp.scope('k=2') at ")
     assert "published by hp.frozen() at " in sources[1]

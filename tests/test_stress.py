@@ -97,7 +97,7 @@ def test_threads_enter_write_read_exit_without_wrong_reads():
     assert wrong == []
     assert _scope.baseline() is baseline
     assert dict(baseline) == {"shared": "base", "t.id": -1}
-    assert _scope._stack.get() == ()
+    assert _scope.current_stack_depth() == 0
 
 
 def test_one_scope_object_entered_by_many_threads_at_once():

@@ -52,7 +52,13 @@ def validate_key(key: str, where: str = "") -> str:
     if isinstance(key, str) and not key.isascii():
         normal = unicodedata.normalize("NFKC", key)
         if normal != key:
-            return validate_key(normal, where)
+            if _problem(normal) is None:
+                return validate_key(normal, where)
+            origin = f" in {where}" if where else ""
+            raise InvalidKeyError(
+                f"invalid key {key!r}{origin}: as Python reads names (Unicode NFKC) it is "
+                f"{normal!r}, and {_problem(normal)}; use dotted names like 'train.lr'"
+            )
     problem = _problem(key)
     if problem is not None:
         origin = f" in {where}" if where else ""
