@@ -57,14 +57,16 @@ def validate_key(key: str, where: str = "") -> str:
             origin = f" in {where}" if where else ""
             raise InvalidKeyError(
                 f"invalid key {key!r}{origin}: as Python reads names (Unicode NFKC) it is "
-                f"{normal!r}, and {_problem(normal)}; use dotted names like 'train.lr'"
+                f"{normal!r}, and {_problem(normal)}; use dotted names like 'train.lr'",
+                key=key,
             )
     problem = _problem(key)
     if problem is not None:
         origin = f" in {where}" if where else ""
         raise InvalidKeyError(
             f"invalid key {key!r}{origin}: {problem}; "
-            "use dotted names like 'train.lr' (segments without spaces, '=' or empty parts)"
+            "use dotted names like 'train.lr' (segments without spaces, '=' or empty parts)",
+            key=key if isinstance(key, str) else None,
         )
     if len(_VALID) >= _VALID_LIMIT:
         _VALID.clear()

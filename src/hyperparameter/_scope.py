@@ -286,7 +286,8 @@ def missing_key_error(key: str) -> MissingKeyError:
     return MissingKeyError(
         f"parameter {key!r} is not set in any scope or the baseline{hint or '.'} "
         f"Set it (with hp.scope(**{{{key!r}: ...}}) or -D {key}=...) "
-        f"or read it with a default: hp.scope[{key!r}] | default"
+        f"or read it with a default: hp.scope[{key!r}] | default",
+        key=key,
     )
 
 
@@ -328,7 +329,8 @@ def write(layer: Optional[Layer], key: str, value: Any) -> None:
             raise ScopeWriteError(
                 f"cannot set {key!r} = {value!r}: no scope is active in this thread or task. "
                 f"Open one first (with hp.scope() as ps: ps[{key!r}] = ...), "
-                "or publish process-wide values with hp.frozen() inside a scope"
+                "or publish process-wide values with hp.frozen() inside a scope",
+                key=key, value=value,
             )
         layer = layers[0]
         if not _owned_here(layer, layers):

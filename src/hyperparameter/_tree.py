@@ -25,7 +25,8 @@ def too_deep(key: str, where: str = "") -> NestingError:
     origin = f" in {where}" if where else ""
     return NestingError(
         f"mappings nest deeper than {MAX_DEPTH} levels at key {key!r}{origin}, the limit; "
-        "flatten the structure (use dotted keys) or split it into several keys"
+        "flatten the structure (use dotted keys) or split it into several keys",
+        key=key,
     )
 
 
@@ -60,7 +61,8 @@ def flatten(
                     raise InvalidKeyError(
                         f"the mapping at key {key!r}{' in ' + where if where else ''} contains "
                         f"itself (it is also {repr(also) if also else 'the top level'}), which "
-                        "would nest forever; give each key its own mapping"
+                        "would nest forever; give each key its own mapping",
+                        key=key,
                     )
                 if depth >= MAX_DEPTH:
                     raise too_deep(key, where)

@@ -105,7 +105,8 @@ def parse_literal(text: str) -> Any:
 def _fail(text: str, expected: str, key: str, source: str, hint: str) -> ConversionError:
     origin = f" (from {source})" if source else ""
     return ConversionError(
-        f"cannot convert {text!r} to {expected} for key {key!r}{origin}; {hint}"
+        f"cannot convert {text!r} to {expected} for key {key!r}{origin}; {hint}",
+        key=key, value=text, source=source or None,
     )
 
 

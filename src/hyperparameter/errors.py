@@ -32,7 +32,27 @@ __all__ = [
 
 
 class HyperparameterError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    ``key`` (the full dotted key), ``value`` (the offending value) and ``source``
+    (where it came from, a ``hp.Source``) are set where the raising code knows
+    them, and are ``None`` otherwise, so a program can act on an error without
+    parsing its message.
+    """
+
+    key: Optional[str] = None
+    value: Any = None
+    source: Any = None
+
+    def __init__(self, *args: Any, key: Optional[str] = None, value: Any = None,
+                 source: Any = None) -> None:
+        super().__init__(*args)
+        if key is not None:
+            self.key = key
+        if value is not None:
+            self.value = value
+        if source is not None:
+            self.source = source
 
 
 class InvalidKeyError(HyperparameterError, ValueError):
