@@ -60,7 +60,7 @@ class InvalidKeyError(HyperparameterError, ValueError):
 
 
 class ConversionError(HyperparameterError, ValueError):
-    """A value cannot be converted to the type its target asks for (a read, a parameter, a field)."""
+    """A value cannot be converted to the type its target asks for (read, parameter, field)."""
 
 
 class NestingError(HyperparameterError, ValueError):
