@@ -115,7 +115,12 @@ def _generate(
             signature.append("*")
         call.append(f"{q.name}={q.name}" if q.kind is q.KEYWORD_ONLY else q.name)
         if index == 0 and skip_first:
-            signature.append(q.name)  # self / cls: the caller always passes it
+            # self / cls: never bound to a key; keeps its own default, if any.
+            if q.default is q.empty:
+                signature.append(q.name)
+            else:
+                env[f"{p}r"] = q.default
+                signature.append(f"{q.name}={p}r")
             continue
         keys = tuple(validate_key(f"{ns}.{q.name}", f"@hp.param on {name}") for ns in namespaces)
         default = MISSING if q.default is q.empty else q.default
@@ -177,9 +182,12 @@ def _wrap_function(fn: Callable[..., Any], namespace: str, skip_first: bool) -> 
 
 
 def _binds_receiver(fn: Any) -> bool:
-    """Return whether ``fn``'s first parameter is a method receiver (``self``/``cls``)."""
+    """Return whether ``fn`` is defined in a class body and takes ``self``/``cls`` first."""
     import inspect
 
+    qualname = getattr(fn, "__qualname__", "")
+    if "." not in qualname or qualname.rsplit(".", 2)[-2] == "<locals>":
+        return False
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
