@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hyperparameter import files
+from hyperparameter import _compose, _formats, _interpolate, _yaml, files
 from hyperparameter.cfgnode import CfgNode
 from hyperparameter.errors import (
     ConfigFileError,
@@ -96,10 +96,9 @@ def test_yaml_sources_carry_the_line_of_each_key(in_tmp: Path) -> None:
             - 2
         empty: {}
         """)
-    assert sources_of("cfg.yaml") == {
+    assert sources_of("cfg.yaml") == {  # an empty mapping defines no key (_tree's rule)
         "train.lr": "cfg.yaml:3",
         "train.sizes": "cfg.yaml:5",
-        "empty": "cfg.yaml:8",
     }
 
 
@@ -246,7 +245,7 @@ def test_yaml_is_read_with_a_safe_loader_only(in_tmp: Path) -> None:
 
 def test_yaml_loader_uses_libyaml_when_available() -> None:
     """The loader builds on CSafeLoader when PyYAML has libyaml, else on SafeLoader."""
-    loader = files._yaml_loader()
+    loader = _yaml._loader_class(True)
     expected = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     assert issubclass(loader, expected)
     assert issubclass(loader, (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
@@ -527,12 +526,12 @@ def test_subtree_reference_sources(in_tmp: Path) -> None:
 
 
 def test_interpolation_can_be_deferred(in_tmp: Path) -> None:
-    """interpolate=False leaves references for a later _interpolate over more values."""
+    """A composed tree keeps its references until _interpolate.resolve runs over it."""
     write(in_tmp, "cfg.yaml", "lr: 0.1\nwarm: ${lr}\n")
-    tree, sources = files._load_with_sources(["cfg.yaml"], interpolate=False)
+    tree, sources = _compose.Composer().compose(["cfg.yaml"])
     assert tree["warm"] == "${lr}"
     tree["lr"] = 0.7  # e.g. a -D override merged in
-    assert files._interpolate(tree, sources) == {"lr": 0.7, "warm": 0.7}
+    assert _interpolate.resolve(tree, sources) == {"lr": 0.7, "warm": 0.7}
 
 
 @pytest.mark.parametrize(
@@ -603,7 +602,7 @@ def test_interpolation_errors_name_key_and_file(
 # ----------------------------------------------------------------------------- round trips
 
 _KEY = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True).filter(
-    lambda k: k != files.BASE_KEY
+    lambda k: k != _formats.BASE_KEY
 )
 _SCALAR = st.one_of(
     st.none(),
@@ -673,12 +672,12 @@ def test_load_returns_a_cfgnode_that_allows_new_keys(in_tmp: Path) -> None:
 @pytest.mark.parametrize(
     "name,text,match",
     [
-        ("d.yaml", "run:\n  day: 2024-01-01\n",
+        ("d.yaml", "run:\n  day: !!timestamp 2024-01-01\n",
          r"key 'run\.day' \(d\.yaml:2\) holds datetime\.date\(2024, 1, 1\) \(date\), which a "
          r"CfgNode cannot hold; quote it"),
         ("d.toml", "when = 1979-05-27T07:32:00Z\n", r"key 'when' \(d\.toml\) holds .*\(datetime\)"),
     ],
-    ids=["yaml-date", "toml-datetime"],
+    ids=["yaml-tagged-date", "toml-datetime"],
 )
 def test_load_refuses_values_a_cfgnode_cannot_hold(
     in_tmp: Path, name: str, text: str, match: str

@@ -26,7 +26,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import hyperparameter as hp
-from hyperparameter import _propagate, _scope
+from hyperparameter import _interpolate, _propagate, _scope, _yaml
 from hyperparameter._keys import split_assignment, validate_key
 from hyperparameter._values import MISSING, Text, convert_text, convert_text_to_type, parse_literal
 from hyperparameter.errors import (
@@ -507,7 +507,7 @@ FILE_CORPUS = [
     pytest.param("dupe.yaml", "a: 1\na: 2\n", ConfigFileError, "duplicate key", id="yaml-dupe"),
     pytest.param("key.yaml", "'a b': 1\n", InvalidKeyError, "'a b'", id="yaml-bad-key"),
     pytest.param("null.yaml", "? null\n: 1\n", InvalidKeyError, "None", id="yaml-null-key"),
-    pytest.param("date.yaml", "a: 2001-01-01\n", ConfigFileError, "date", id="yaml-date"),
+    pytest.param("date.toml", "a = 2001-01-01\n", ConfigFileError, "date", id="toml-date"),
     pytest.param("bin.yaml", b"\xff\xfe\x00", ConfigFileError, "UTF-8", id="not-utf8"),
     pytest.param("bad.json", "{", ConfigFileError, "invalid JSON", id="json-syntax"),
     pytest.param("list.json", "[1]", ConfigFileError, "must be a mapping", id="json-list"),
@@ -519,7 +519,7 @@ FILE_CORPUS = [
                  id="base-missing"),
     pytest.param("base3.yaml", "_BASE_: 3\n", ConfigFileError, "_BASE_ must be", id="base-number"),
     pytest.param("dir.yaml", "_BASE_: .\n", ConfigFileError, "directory", id="base-directory"),
-    pytest.param("py.yaml", "_BASE_: cfg.py\n", ConfigFileError, "allow_python",
+    pytest.param("py.yaml", "_BASE_: cfg.py\n", ConfigFileError, "never runs code",
                  id="base-python-not-allowed"),
     pytest.param("i1.yaml", "a: ${nope}\n", InterpolationError, "'nope'", id="interp-missing"),
     pytest.param("i2.yaml", "a: ${b}\nb: ${a}\n", InterpolationError, "cycle", id="interp-cycle"),
@@ -611,8 +611,9 @@ def needs_int_limit() -> Any:
                               reason="this Python has no limit on the digits of an int")
 
 
-LIMIT = f"deeper than {files.MAX_DEPTH} levels"  # in the message of a file nested too deeply
-DEEPER = f"at most {files.MAX_DEPTH} levels"  # in that of a parser out of stack
+MAX_CHAIN = _interpolate.MAX_CHAIN
+LIMIT = f"deeper than {_yaml.MAX_DEPTH} levels"  # in the message of a file nested too deeply
+DEEPER = f"at most {_yaml.MAX_DEPTH} levels"  # in that of a parser out of stack
 
 
 @pytest.mark.parametrize(("ext", "text"), [
@@ -625,9 +626,9 @@ DEEPER = f"at most {files.MAX_DEPTH} levels"  # in that of a parser out of stack
 def test_files_nest_up_to_the_limit_and_no_deeper(tmp_path, ext, text):
     """MAX_DEPTH levels load; one more raises ConfigFileError naming the file, line and limit."""
     path = tmp_path / f"nest.{ext}"
-    path.write_text(text(files.MAX_DEPTH), encoding="utf-8")
-    assert depth(files.config(path)) == files.MAX_DEPTH
-    path.write_text(text(files.MAX_DEPTH + 1), encoding="utf-8")
+    path.write_text(text(_yaml.MAX_DEPTH), encoding="utf-8")
+    assert depth(files.config(path)) == _yaml.MAX_DEPTH
+    path.write_text(text(_yaml.MAX_DEPTH + 1), encoding="utf-8")
     before = state()
     with pytest.raises(ConfigFileError, match=f"nest.{ext}.*{LIMIT}"):
         files.load(path)
@@ -636,8 +637,8 @@ def test_files_nest_up_to_the_limit_and_no_deeper(tmp_path, ext, text):
 
 def test_load_cfg_refuses_too_deep_text_and_recursive_aliases(tmp_path):
     """CfgNode.load_cfg (as YACS reads YAML) raises ConfigFileError (a ValueError) instead."""
-    assert depth(dict(hp.load_cfg(nest(files.MAX_DEPTH, "yaml")))) == files.MAX_DEPTH
-    for text in (nest(files.MAX_DEPTH + 1, "yaml"), block(files.MAX_DEPTH + 1)):
+    assert depth(dict(hp.load_cfg(nest(_yaml.MAX_DEPTH, "yaml")))) == _yaml.MAX_DEPTH
+    for text in (nest(_yaml.MAX_DEPTH + 1, "yaml"), block(_yaml.MAX_DEPTH + 1)):
         with pytest.raises(ConfigFileError, match=LIMIT):
             hp.load_cfg(text)
     with pytest.raises(ValueError, match=r"alias at key 'a\[0\]' refers to a collection that "
@@ -655,11 +656,11 @@ def test_load_cfg_refuses_too_deep_text_and_recursive_aliases(tmp_path):
 def test_reference_chains_resolve_up_to_the_limit_and_no_longer(tmp_path):
     """MAX_CHAIN references through one another resolve; one more raises InterpolationError."""
     path = tmp_path / "chain.yaml"
-    path.write_text(chain(files.MAX_CHAIN), encoding="utf-8")
+    path.write_text(chain(_interpolate.MAX_CHAIN), encoding="utf-8")
     assert files.load(path)["k0"] == 1
-    path.write_text(chain(files.MAX_CHAIN + 1), encoding="utf-8")
+    path.write_text(chain(_interpolate.MAX_CHAIN + 1), encoding="utf-8")
     with pytest.raises(InterpolationError,
-                       match=rf"chain\.yaml.*chain of more than {files.MAX_CHAIN} .*'k0' -> 'k1'"):
+                       match=rf"chain\.yaml.*chain of more than {MAX_CHAIN} .*'k0' -> 'k1'"):
         files.load(path)
 
 
@@ -672,20 +673,20 @@ LIMIT_FILES = [
                  r"alias2\.yaml.*'a\.b\[1\]\.c' refers to a collection that contains it",
                  id="yaml-recursive-alias-in-mapping"),
     pytest.param("deep1.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", ConfigFileError,
-                 rf"deep1\.yaml:1:{files.MAX_DEPTH + 3}: lists and mappings nest {LIMIT}",
+                 rf"deep1\.yaml:1:{_yaml.MAX_DEPTH + 3}: lists and mappings nest {LIMIT}",
                  id="yaml-deep-flow"),
     pytest.param("deep2.yaml", "".join("  " * i + f"k{i}:\n" for i in range(3000)),
-                 ConfigFileError, rf"deep2\.yaml:{files.MAX_DEPTH + 1}:.*{LIMIT}",
+                 ConfigFileError, rf"deep2\.yaml:{_yaml.MAX_DEPTH + 1}:.*{LIMIT}",
                  id="yaml-deep-block"),
     pytest.param("deep3.yaml", "a: [" + "[']', " * 5000 + "]\n", ConfigFileError, LIMIT,
                  id="yaml-deep-flow-closers-in-quotes"),
     pytest.param("deep4.yaml", "a0: &a0 [1]\n" + "".join(
-        f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 2 * files.MAX_DEPTH)),
-        ConfigFileError, f"deep4.yaml: under key 'a{files.MAX_DEPTH}', YAML aliases .* {LIMIT}",
+        f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 2 * _yaml.MAX_DEPTH)),
+        ConfigFileError, f"deep4.yaml: under key 'a{_yaml.MAX_DEPTH}', YAML aliases .* {LIMIT}",
         id="yaml-deep-through-aliases"),
     pytest.param("deep.json", '{"a": ' + "[" * DEEP + "}", ConfigFileError,
                  rf"deep\.json: the JSON reader ran out of stack.*{DEEPER}", id="json-deep"),
-    pytest.param("deep2.json", nest(3 * files.MAX_DEPTH, "json"), ConfigFileError,
+    pytest.param("deep2.json", nest(3 * _yaml.MAX_DEPTH, "json"), ConfigFileError,
                  rf"deep2\.json: key 'a' holds lists or mappings nested {LIMIT}",
                  id="json-deep-within-the-parser"),
     pytest.param("deep.toml", "a = " + "[" * 3000 + "]" * 3000 + "\n", ConfigFileError,
@@ -699,16 +700,16 @@ LIMIT_FILES = [
     pytest.param("int.toml", "a = " + "1" * 5000 + "\n", ConfigFileError,
                  r"int\.toml:1: invalid TOML: a number has more than \d+ digits",
                  marks=needs_int_limit(), id="toml-huge-int"),
-    pytest.param("month.yaml", "a: 2001-13-01\n", ConfigFileError,
+    pytest.param("month.yaml", "a: !!timestamp 2001-13-01\n", ConfigFileError,
                  r"month\.yaml: invalid YAML: month must be in 1\.\.12", id="yaml-bad-date"),
     pytest.param("tag.yaml", "a: !!int abc\n", ConfigFileError, r"tag\.yaml: invalid YAML",
                  id="yaml-int-tag"),
     pytest.param("i7.yaml", chain(3000), InterpolationError,
-                 rf"'k{files.MAX_CHAIN}' \(.*i7\.yaml:{files.MAX_CHAIN + 1}\): a chain of more "
-                 rf"than {files.MAX_CHAIN}", id="interp-long-chain"),
+                 rf"'k{MAX_CHAIN}' \(.*i7\.yaml:{MAX_CHAIN + 1}\): a chain of more "
+                 rf"than {MAX_CHAIN}", id="interp-long-chain"),
     pytest.param("text.yaml", "a0: xxxxxxxxxx\n" + "".join(
         f"a{i}: '" + f"${{a{i - 1}}}" * 10 + "'\n" for i in range(1, 9)), InterpolationError,
-        rf"text\.yaml.*over the limit of {files.MAX_TEXT:,}", id="interp-text-bomb"),
+        rf"text\.yaml.*over the limit of {_interpolate.MAX_TEXT:,}", id="interp-text-bomb"),
 ]
 
 
@@ -751,9 +752,9 @@ def test_yaml_nesting_check_refuses_exactly_what_nests_too_deep(text, limit):
     """With a small limit, the check before parsing refuses text iff its events nest deeper."""
     from unittest import mock
 
-    with mock.patch.object(files, "MAX_DEPTH", limit):
+    with mock.patch.object(_yaml, "MAX_DEPTH", limit):
         try:
-            files._check_yaml_nesting(text, "t.yaml")
+            _yaml.check_nesting(text, "t.yaml")
         except ConfigFileError as error:
             assert f"deeper than {limit} levels" in str(error)
             assert event_depth(text) > limit

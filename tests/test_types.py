@@ -98,14 +98,14 @@ def test_coerce_converts(value: Any, annotation: Any, expected: Any) -> None:
 
 
 REFUSES = [
-    (5.5, int, r"5\.5 \(float\) to int", "float-for-int"),
-    (True, int, r"True \(bool\) to int", "bool-is-not-int"),
-    (True, float, r"True \(bool\) to float", "bool-is-not-float"),
-    ([1], str, r"\[1\] \(list\) to str.*quote it", "list-for-str"),
-    (7, str, r"7 \(int\) to str", "int-for-str"),
+    (5.5, int, r"expected int, got 5\.5 \(float\)", "float-for-int"),
+    (True, int, r"expected int, got True \(bool\)", "bool-is-not-int"),
+    (True, float, r"expected float, got True \(bool\)", "bool-is-not-float"),
+    ([1], str, r"expected str, got \[1\] \(list\).*quote it", "list-for-str"),
+    (7, str, r"expected str, got 7 \(int\)", "int-for-str"),
     ("x", int, r"'x' to int", "text-not-int"),
     ("maybe", bool, r"'maybe' to bool.*true/false", "text-not-bool"),
-    (10**400, float, r"to float.*too large", "int-overflows-float"),
+    (10**400, float, r"expected float, got .*too large", "int-overflows-float"),
     ([1, "x"], List[int], r"'x' to int for key 'a\.key\[1\]'", "bad-list-item"),
     ([1, 2, 3], Tuple[int, int], r"exactly 2", "tuple-length"),
     ({"a": 1}, List[int], r"write a list", "mapping-for-list"),

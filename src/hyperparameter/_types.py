@@ -342,10 +342,10 @@ class Coercion:
 
     def wrong(self, key: str, value: Any, annotation: Any, fix: str) -> Any:
         source = self.source_of(key)
-        origin = f" (from {source})" if source else ""
+        where = f" ({source})" if source else ""
         return self.fail(
-            f"cannot convert {short(value)} ({type(value).__name__}) to {type_name(annotation)} "
-            f"for key {key!r}{origin}; {fix}"
+            f"key {key!r}{where}: expected {type_name(annotation)}, got {short(value)} "
+            f"({type(value).__name__}); {fix}"
         )
 
     def text(self, value: str, annotation: Any, key: str) -> Any:
@@ -392,9 +392,9 @@ class Coercion:
             return self.record(annotation, value, key)
         if not isinstance(annotation, type) or origin is not None:
             raise TypeError(
-                f"key {key!r} has annotation {annotation!r}, which values from outside the "
-                "program cannot be converted to; use a class, Optional, Union, Literal, list, "
-                "tuple, set or dict"
+                f"key {key!r} has annotation {annotation!r}, which the conversion of values "
+                "from outside the program does not support; use a class, Optional, Union, "
+                "Literal, list, tuple, set or dict"
             )
         if isinstance(value, annotation):
             return value
