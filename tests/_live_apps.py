@@ -16,7 +16,7 @@ import os
 import random
 import threading
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Set
 from urllib.parse import parse_qs
 
 import hyperparameter as hp
@@ -40,6 +40,7 @@ def _reading() -> Dict[str, Any]:
 # --------------------------------------------------------------------------- ASGI
 
 BACKGROUND: Dict[str, str] = {}
+_TASKS: Set[Any] = set()  # strong references until each background task is done
 
 
 async def _echo(scope: Dict[str, Any], receive: Any, send: Any) -> None:
@@ -62,7 +63,9 @@ async def _echo(scope: Dict[str, Any], receive: Any, send: Any) -> None:
             await asyncio.sleep(random.random() / 50)
             BACKGROUND[request_id] = hp.scope.ab.variant | "unset"
 
-        asyncio.ensure_future(later())
+        task = asyncio.ensure_future(later())
+        _TASKS.add(task)
+        task.add_done_callback(_TASKS.discard)
         body = {"id": request_id, "seen": seen, "pid": os.getpid()}
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json")]})
