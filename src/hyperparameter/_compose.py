@@ -29,6 +29,7 @@ __all__ = [
     "MAX_COPIED_VALUES",
     "Composer",
     "copy_data",
+    "copy_nested",
     "leaf_sources",
     "merge",
     "read_mapping",
@@ -72,14 +73,21 @@ def copy_data(value: Any) -> Any:
     return value
 
 
-def _copy_nested(value: Any, depth: int, where: str, key: str) -> Any:
-    """Return :func:`copy_data` of ``value`` at level ``depth``, refusing more than MAX_DEPTH."""
+def copy_nested(value: Any, depth: int, where: str, key: str = "") -> Any:
+    """Return :func:`copy_data` of ``value`` at level ``depth``, refusing more than MAX_DEPTH.
+
+    ``key`` (the dotted key of ``value``) and ``where`` name the place in the error.
+    """
     if isinstance(value, (list, tuple, Mapping)):
         if depth > MAX_DEPTH:
-            raise too_deep(where, f"key {key!r} holds lists or mappings nested")
+            shown = key if len(key) <= 80 else f"{key[:40]}...{key[-30:]}"
+            raise too_deep(where, f"key {shown!r} holds lists or mappings nested")
         if isinstance(value, Mapping):
-            return {k: _copy_nested(v, depth + 1, where, key) for k, v in value.items()}
-        items = [_copy_nested(v, depth + 1, where, key) for v in value]
+            return {
+                k: copy_nested(v, depth + 1, where, f"{key}.{k}" if key else str(k))
+                for k, v in value.items()
+            }
+        items = [copy_nested(v, depth + 1, where, key) for v in value]
         return items if isinstance(value, list) else tuple(items)
     return value
 
@@ -108,7 +116,7 @@ def _adopt(
                 raise too_deep(source, f"key {full!r} holds lists or mappings nested")
             out[key] = _adopt(value, file, lines, full, sources, depth + 1)
         else:
-            out[key] = _copy_nested(value, depth + 1, source, full)
+            out[key] = copy_nested(value, depth + 1, source, full)
     return out
 
 

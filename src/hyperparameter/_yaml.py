@@ -120,20 +120,13 @@ class _Limits:
 
     def flatten_mapping(self, node: Any) -> None:
         # PyYAML copies every pair of every mapping merged in with '<<' (before 6.0.4,
-        # again for each repetition): count what it would copy before it copies it.
-        import yaml
-
-        merged = 0
-        for key_node, value_node in node.value:
-            if key_node.tag != _MERGE_TAG:
-                continue
-            subs = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for sub in subs:
-                if isinstance(sub, yaml.MappingNode):
-                    self.flatten_mapping(sub)
-                    merged += len(sub.value)
-        if merged:
-            self.hp_merged += merged
+        # again for each repetition): count what the merges expand to, the same on every
+        # version, before PyYAML copies anything.
+        if "hp_sizes" not in self.__dict__:
+            self.hp_sizes: Dict[int, int] = {}  # id(mapping node) -> pairs once expanded
+        if id(node) not in self.hp_sizes and any(k.tag == _MERGE_TAG for k, _ in node.value):
+            own = sum(1 for k, _ in node.value if k.tag != _MERGE_TAG)
+            self.hp_merged += self._expanded(node) - own
             if self.hp_merged > MAX_ALIAS_VALUES:
                 raise ConfigFileError(
                     f"{self.hp_file}:{node.start_mark.line + 1}: YAML merge keys (<<) copy more "
@@ -141,6 +134,23 @@ class _Limits:
                     "merged too often, or merges of merges; write fewer merge keys"
                 )
         super().flatten_mapping(node)  # type: ignore[misc]
+
+    def _expanded(self, node: Any) -> int:
+        """Return how many pairs ``node`` holds with every merge expanded (memoized)."""
+        import yaml
+
+        found = self.hp_sizes.get(id(node))
+        if found is not None:
+            return found
+        total = 0
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                total += 1
+                continue
+            subs = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            total += sum(self._expanded(sub) for sub in subs if isinstance(sub, yaml.MappingNode))
+        self.hp_sizes[id(node)] = total
+        return total
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if self.hp_duplicates == "error":

@@ -39,8 +39,7 @@ from typing import (
 )
 
 from . import _interpolate
-from ._compose import Composer, leaf_sources, read_mapping, source_of
-from ._compose import _copy_nested as _copy_checked
+from ._compose import Composer, copy_nested, leaf_sources, read_mapping, source_of
 from ._schema import validate
 from ._source import Source, tag_tree
 from ._tree import flatten, get_path, leaf_paths
@@ -198,7 +197,7 @@ def config(
     source = path_or_paths_or_dict
     sources: Dict[str, Source] = {}
     if isinstance(source, Mapping):
-        tree: Tree = _copy_checked(source, 1, "the dict given to hp.config()", "")
+        tree: Tree = copy_nested(source, 1, "the dict given to hp.config()")
         _interpolate.resolve(tree)
     else:
         items = source if isinstance(source, (list, tuple)) else [source]
