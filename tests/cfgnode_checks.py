@@ -7,6 +7,7 @@ from typing import Any
 from hyperparameter import cfgnode
 from hyperparameter.cfgnode import CfgNode
 
+ATOMIC = (str, int, float, bool, type(None))
 INTERNAL = (CfgNode.IMMUTABLE, CfgNode.DEPRECATED_KEYS, CfgNode.RENAMED_KEYS, CfgNode.NEW_ALLOWED)
 
 
@@ -33,10 +34,17 @@ def assert_consistent(node: Any) -> None:
             assert key in current and dict.__getitem__(current, key) is value, (
                 f"__dict__ entry {key!r} mirrors no key"
             )
-        kids = cfgnode._KIDS_GET(current)
-        if kids is not None:
+        cached = cfgnode._KIDS_GET(current)
+        if cached is not None:
+            kids, seqs = cached
             expected = [v for v in dict.values(current) if isinstance(v, CfgNode)]
             assert sorted(map(id, kids)) == sorted(map(id, expected)), "stale child cache"
+            others = [
+                k
+                for k, v in dict.items(current)
+                if type(v) not in ATOMIC and not isinstance(v, CfgNode)
+            ]
+            assert sorted(map(repr, seqs)) == sorted(map(repr, others)), "stale value cache"
         stack.extend(v for v in dict.values(current) if isinstance(v, CfgNode))
 
 

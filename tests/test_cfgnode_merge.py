@@ -101,7 +101,11 @@ def test_coercion_accepts(replacement: Any, original: Any, expected: Any) -> Non
 )
 def test_coercion_refuses(replacement: Any, original: Any) -> None:
     """Other type changes raise ValueError naming the key, both values and both types."""
-    with pytest.raises(ConfigTypeError, match=r"Type mismatch for config key 'A\.K'"):
+    with pytest.raises(
+        ConfigTypeError,
+        match=r"^Type mismatch \(<class '[\w.]+'> vs\. <class '[\w.]+'>\) "
+        r".* for config key: A\.K; ",
+    ):
         _check_and_coerce_cfg_value_type(replacement, original, "K", "A.K")
 
 
@@ -110,8 +114,9 @@ def test_type_mismatch_message_shows_values_and_fix() -> None:
     cfg = make_cfg()
     with pytest.raises(
         ValueError,
-        match=r"'MODEL\.DEPTH': the current value 50 is int but the new value 'deep' is str; "
-        r"give a int",
+        match=r"^Type mismatch \(<class 'int'> vs\. <class 'str'>\) with values \(50 vs\. deep\) "
+        r"for config key: MODEL\.DEPTH; 'MODEL\.DEPTH' holds 50 \(type int\) and the new value "
+        r"is 'deep' \(type str\): give a value of type int",
     ):
         cfg.merge_from_other_cfg(CN({"MODEL": {"DEPTH": "deep"}}))
 
@@ -160,7 +165,7 @@ def test_merge_from_list_decodes_literals(key: str, raw: Any, expected: Any) -> 
 def test_merge_from_list_string_that_reads_as_number_into_str_key() -> None:
     """'1' is decoded to the int 1, so a str key refuses it, exactly as in YACS."""
     cfg = make_cfg()
-    with pytest.raises(ValueError, match=r"'NAME'"):
+    with pytest.raises(ValueError, match=r"for config key: NAME; 'NAME' holds 'run'"):
         cfg.merge_from_list(["NAME", "1"])
     cfg.merge_from_list(["NAME", "'1'"])
     assert cfg.NAME == "1"
@@ -178,14 +183,17 @@ def test_merge_from_list_later_pair_wins() -> None:
 
 def test_merge_from_list_odd_length() -> None:
     """An odd number of items raises AssertionError that shows how to write pairs."""
-    with pytest.raises(ConfigAssertionError, match=r"odd number of items \(3\).*KEY VALUE pairs"):
+    with pytest.raises(
+        ConfigAssertionError,
+        match=r"^Override list has odd length: \['A', 1, 'B'\]; it must be a list of pairs.*KEY",
+    ):
         make_cfg().merge_from_list(["A", 1, "B"])
 
 
 def test_merge_from_list_unknown_key_suggests() -> None:
     """An unknown key raises AssertionError with the full key and close keys."""
     with pytest.raises(
-        ConfigAssertionError, match=r"Non-existent key: 'MODEL\.DEPHT'; did you mean 'MODEL\.DEPTH'"
+        ConfigAssertionError, match=r"^Non-existent key: MODEL\.DEPHT; did you mean 'MODEL\.DEPTH'"
     ):
         make_cfg().merge_from_list(["MODEL.DEPHT", "1"])
 
@@ -236,7 +244,7 @@ def test_merge_unknown_key_suggests_and_explains_new_allowed() -> None:
     """An unknown key raises KeyError with the full key, close keys and how to allow new keys."""
     with pytest.raises(
         ConfigKeyError,
-        match=r"Non-existent config key: 'TRAIN\.STEP'; did you mean 'TRAIN\.STEPS'\?.*new_allowed",
+        match=r"^Non-existent config key: TRAIN\.STEP; did you mean 'TRAIN\.STEPS'\?.*new_allowed",
     ):
         make_cfg().merge_from_other_cfg(CN({"TRAIN": {"STEP": [1]}}))
 
@@ -263,9 +271,9 @@ def test_merge_into_new_allowed_node_adds_keys_and_subtrees() -> None:
 def test_merge_a_into_b_requires_nodes() -> None:
     """_merge_a_into_b refuses a plain dict on either side with AssertionError."""
     cfg = make_cfg()
-    with pytest.raises(ConfigAssertionError, match="can only merge a CfgNode"):
+    with pytest.raises(ConfigAssertionError, match=r"^`a` \(cur type <class 'dict'>\) must be an"):
         _merge_a_into_b({"NAME": "x"}, cfg, cfg, [])  # type: ignore[arg-type]
-    with pytest.raises(ConfigAssertionError, match="can only merge into a CfgNode"):
+    with pytest.raises(ConfigAssertionError, match=r"^`b` \(cur type <class 'dict'>\) must be an"):
         _merge_a_into_b(CN({"NAME": "x"}), {"NAME": "y"}, cfg, [])  # type: ignore[arg-type]
 
 
@@ -275,7 +283,7 @@ def test_merge_a_into_b_with_key_list_and_root() -> None:
     cfg.register_deprecated_key("MODEL.OLD")
     _merge_a_into_b(CN({"DEPTH": 18, "OLD": 1}), cfg.MODEL, cfg, ["MODEL"])
     assert cfg.MODEL.DEPTH == 18 and "OLD" not in cfg.MODEL
-    with pytest.raises(KeyError, match=r"'MODEL\.NEW'"):
+    with pytest.raises(KeyError, match=r"^Non-existent config key: MODEL\.NEW; "):
         _merge_a_into_b(CN({"NEW": 1}), cfg.MODEL, cfg, ["MODEL"])
 
 
@@ -315,12 +323,12 @@ def test_renamed_key_raises_key_error_with_new_name_and_note() -> None:
     cfg.register_renamed_key("LR", "TRAIN.LR")
     with pytest.raises(
         ConfigKeyError,
-        match=r"'MODEL\.ARCH' was renamed to 'MODEL\.TYPE'; please update your config\. "
+        match=r"^Key MODEL\.ARCH was renamed to MODEL\.TYPE; please update your config\. "
         r"Note: Give a model name\.",
     ):
         cfg.merge_from_list(["MODEL.ARCH", "vit"])
     with pytest.raises(
-        KeyError, match=r"'LR' was renamed to 'TRAIN\.LR'; please update your config\.$"
+        KeyError, match=r"^Key LR was renamed to TRAIN\.LR; please update your config\.$"
     ):
         cfg.merge_from_other_cfg(CN({"LR": 0.5}))
 
@@ -337,7 +345,7 @@ def test_registering_a_key_twice(register: Callable[[CfgNode], None]) -> None:
     """Registering the same key twice raises AssertionError."""
     cfg = make_cfg()
     register(cfg)
-    with pytest.raises(ConfigAssertionError, match="'X' is already registered"):
+    with pytest.raises(ConfigAssertionError, match=r"^key X is already registered as a"):
         register(cfg)
 
 
@@ -348,7 +356,7 @@ def test_key_registry_queries() -> None:
     cfg.register_renamed_key("B", "C")
     assert cfg.key_is_deprecated("A") and not cfg.key_is_deprecated("B")
     assert cfg.key_is_renamed("B") and not cfg.key_is_renamed("A")
-    with pytest.raises(KeyError, match="'B' was renamed to 'C'"):
+    with pytest.raises(KeyError, match=r"^Key B was renamed to C"):
         cfg.raise_key_rename_error("B")
 
 
@@ -371,13 +379,13 @@ FAILING_MERGES: Dict[str, Any] = {
         no_setup,
         lambda c: c.merge_from_list(["MODEL.TYPE", "vit", "NOPE", "1"]),
         ConfigAssertionError,
-        r"Non-existent key: 'NOPE'",
+        r"Non-existent key: NOPE",
     ),
     "list-renamed-key-last": (
         lambda c: c.register_renamed_key("OLD", "NAME"),
         lambda c: c.merge_from_list(["MODEL.TYPE", "vit", "OLD", "1"]),
         ConfigKeyError,
-        r"'OLD' was renamed to 'NAME'",
+        r"Key OLD was renamed to NAME",
     ),
     "other-type-error-deep": (
         no_setup,
@@ -391,7 +399,7 @@ FAILING_MERGES: Dict[str, Any] = {
         lambda c: c.TRAIN.set_new_allowed(True),
         lambda c: c.merge_from_other_cfg(CN({"TRAIN": {"NEW": {"X": 1}, "LR": 0.5}, "ZZZ": 1})),
         ConfigKeyError,
-        r"Non-existent config key: 'ZZZ'",
+        r"Non-existent config key: ZZZ",
     ),
     "other-frozen-subtree-midway": (
         lambda c: c.MODEL.HEAD.freeze(),

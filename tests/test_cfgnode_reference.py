@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List
 import pytest
 
 import hyperparameter.yacs as hpyacs
-from hyperparameter.cfgnode import CfgNode
+from hyperparameter.yacs import CfgNode
 
 YACS_IMPORT = "from yacs.config import"
 OUR_IMPORT = "from hyperparameter.yacs import"
@@ -274,7 +274,9 @@ def test_command_line_integration_as_a_process(cli_dir: Path) -> None:
 def test_command_line_bad_option_fails(cli_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A misspelled option key stops the script with an AssertionError naming it."""
     monkeypatch.setattr(sys, "argv", ["script.py", "--opts", "SYSTEM.NUM_GPU", "4"])
-    with pytest.raises(AssertionError, match=r"'SYSTEM\.NUM_GPU'; did you mean 'SYSTEM\.NUM_GPUS'"):
+    with pytest.raises(
+        AssertionError, match=r"^Non-existent key: SYSTEM\.NUM_GPU; did you mean 'SYSTEM\.NUM_GPUS'"
+    ):
         runpy.run_path(str(cli_dir / "script.py"), run_name="__main__")
 
 
@@ -327,25 +329,25 @@ ERRORS: Dict[str, Any] = {
     "KeyError: non-existent key in a merge": (
         lambda: CfgNode({"A": 1}).merge_from_other_cfg(CfgNode({"B": 1})),
         KeyError,
-        r"Non-existent config key: 'B'",
+        r"Non-existent config key: B",
     ),
     "ValueError: type mismatch in a merge": (
         lambda: CfgNode({"A": 1}).merge_from_list(["A", "'x'"]),
         ValueError,
-        r"Type mismatch for config key 'A'",
+        r"Type mismatch \(.*\) for config key: A;",
     ),
     "AttributeError: modifying a frozen config": (_frozen_write, AttributeError, "frozen"),
     "AssertionError: invalid type": (
         lambda: setattr(CfgNode(), "A", {1}),
         AssertionError,
-        "invalid type set",
+        "Invalid type <class 'set'> for key A",
     ),
     "AssertionError: malformed operation": (
         lambda: CfgNode({"A": 1}).merge_from_list(["A"]),
         AssertionError,
-        "odd number",
+        "Override list has odd length",
     ),
-    "KeyError: renamed key": (_renamed, KeyError, "'OLD' was renamed to 'NEW'"),
+    "KeyError: renamed key": (_renamed, KeyError, "Key OLD was renamed to NEW"),
 }
 
 

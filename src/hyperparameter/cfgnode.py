@@ -3,7 +3,8 @@
 Use :class:`CfgNode` (also ``hp.CN``) for YACS-style hierarchical configs: a tree
 of dicts read as ``cfg.MODEL.TYPE``, filled from YAML or Python files and
 ``KEY VALUE`` lists, frozen before use. Code written for YACS 0.1.8 keeps
-working after changing its import to ``from hyperparameter.yacs import CfgNode``.
+working after changing its import to ``from hyperparameter.yacs import CfgNode``
+(a subclass with YACS's lenient frozen semantics, see :mod:`hyperparameter.yacs`).
 
 How reads stay fast: YACS answers ``cfg.KEY`` from ``__getattr__``, which Python
 calls only after its normal lookup failed, so every read pays for a failed
@@ -15,9 +16,12 @@ and the four internal state names are never mirrored, so ``cfg.keys`` stays the
 method, exactly as in YACS.
 
 Deliberate differences from YACS 0.1.8 (see ``docs/cfgnode.md``): a frozen node
-refuses every mutation path; merges are atomic; an ``int`` merged into a
-``float`` key becomes a ``float``; checks raise under ``python -O``; messages
-carry the full key and close matches; YAML goes through libyaml when available.
+refuses every mutation path, and its lists and dicts are read-only copies
+(:class:`FrozenList`, :class:`FrozenDict`) until ``defrost()``; merges are
+atomic; an ``int`` merged into a ``float`` key becomes a ``float``; checks raise
+under ``python -O``; messages start with YACS's wording and go on with the full
+key, close matches and the fix; a node never contains itself; YAML goes through
+libyaml when available.
 """
 
 from __future__ import annotations
@@ -48,16 +52,20 @@ from typing import (
 )
 
 from ._keys import did_you_mean
+from ._source import sources_of, tag_tree, tree_flag
+from ._tree import MAX_DEPTH, too_deep
 from .errors import (
     ConfigAssertionError,
     ConfigAttributeError,
     ConfigFileError,
     ConfigKeyError,
     ConfigTypeError,
+    ConversionError,
     FrozenConfigError,
+    NestingError,
 )
 
-__all__ = ["CfgNode", "load_cfg"]
+__all__ = ["CfgNode", "FrozenDict", "FrozenList", "load_cfg"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +94,10 @@ PathArg = Union[str, "os.PathLike[str]"]
 
 if TYPE_CHECKING:
     _DictBase = Dict[str, Any]
+    _ListBase = List[Any]
 else:
     _DictBase = dict
+    _ListBase = list
 
 
 # --- YAML, imported on first use so that ``import hyperparameter`` stays light ----------------
@@ -202,6 +212,267 @@ def _configure_class(cls: Type[CfgNode]) -> None:
     cls._hp_plain_setitem = cls.__setitem__ is CfgNode.__setitem__
 
 
+# --- read-only lists and dicts inside a frozen hp.CfgNode ---------------------------------------
+
+_LIST_NEW = list.__new__
+_LIST_EXTEND = list.extend
+_DICT_NEW = dict.__new__
+_DICT_UPDATE = dict.update
+
+# Where a frozen container sits, for messages: (key path from the root, index suffixes).
+_Where = Tuple[Tuple[Any, ...], Tuple[str, ...]]
+_NOWHERE: _Where = ((), ())
+
+
+def _where_text(where: _Where) -> str:
+    path, suffixes = where
+    return _join(path) + "".join(suffixes)
+
+
+def _frozen_container_error(container: Any, verb: str) -> FrozenConfigError:
+    kind = "list" if isinstance(container, list) else "dict"
+    where = _where_text(getattr(container, "_hp_key", _NOWHERE))
+    at = f" at {where!r}" if where else ""
+    return FrozenConfigError(
+        f"Attempted to {verb} the {kind}{at}, but CfgNode is immutable; the lists and dicts "
+        f"of a frozen CfgNode are read-only: change a copy ({kind}(value)), or call defrost() "
+        "first"
+    )
+
+
+def _refuser(name: str, verb: str) -> Any:
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise _frozen_container_error(self, verb)
+
+    refuse.__name__ = refuse.__qualname__ = name
+    refuse.__doc__ = f"Refused ({verb}): the container belongs to a frozen CfgNode."
+    return refuse
+
+
+class FrozenList(_ListBase):
+    """A list held by a frozen ``hp.CfgNode``: it reads as the list it was and refuses changes.
+
+    ``freeze()`` stores one in place of each list of the tree (``defrost()`` puts
+    plain lists back), so that ``cfg.SOLVER.STEPS.append(9)`` on a frozen config
+    raises :class:`~hyperparameter.errors.FrozenConfigError` (an ``AttributeError``)
+    naming the key. It is a ``list``: ``isinstance``, ``==``, indexing, slicing,
+    iteration, ``repr`` and ``json`` see a list; ``list(value)`` or
+    ``value.copy()`` give a plain list to change.
+    """
+
+    __slots__ = ("_hp_key",)
+    _hp_key: _Where
+
+    def __new__(cls, iterable: Iterable[Any] = ()) -> FrozenList:
+        new = _LIST_NEW(cls)
+        _LIST_EXTEND(new, iterable)
+        new._hp_key = _NOWHERE
+        return new
+
+    def __init__(self, *args: Any) -> None:
+        """Do nothing: the items were set by ``__new__`` (``list.__init__`` would replace them)."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild_frozen_list, (list(self), getattr(self, "_hp_key", _NOWHERE)))
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> FrozenList:
+        new = _LIST_NEW(FrozenList)
+        memo[id(self)] = new
+        new._hp_key = getattr(self, "_hp_key", _NOWHERE)
+        _LIST_EXTEND(new, [item if item.__class__ in _ATOMIC else copy.deepcopy(item, memo)
+                           for item in self])
+        return new
+
+
+class FrozenDict(_DictBase):
+    """A dict held (inside a list, or stored with ``cfg[key] = {...}``) by a frozen ``hp.CfgNode``.
+
+    Like :class:`FrozenList`: reads as the dict it was, refuses changes until
+    ``defrost()``; ``dict(value)`` gives a plain copy.
+    """
+
+    __slots__ = ("_hp_key",)
+    _hp_key: _Where
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> FrozenDict:
+        new = _DICT_NEW(cls)
+        _DICT_UPDATE(new, *args, **kwargs)
+        new._hp_key = _NOWHERE
+        return new
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Do nothing: the items were set by ``__new__`` (``dict.__init__`` would add to them)."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild_frozen_dict, (dict(self), getattr(self, "_hp_key", _NOWHERE)))
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> FrozenDict:
+        new = _DICT_NEW(FrozenDict)
+        memo[id(self)] = new
+        new._hp_key = getattr(self, "_hp_key", _NOWHERE)
+        _DICT_UPDATE(new, {k: copy.deepcopy(v, memo) for k, v in self.items()})
+        return new
+
+
+for _name, _verb in (
+    ("append", "append to"),
+    ("extend", "extend"),
+    ("insert", "insert into"),
+    ("remove", "remove from"),
+    ("pop", "pop from"),
+    ("clear", "clear"),
+    ("sort", "sort"),
+    ("reverse", "reverse"),
+    ("__setitem__", "set an item of"),
+    ("__delitem__", "delete an item of"),
+    ("__iadd__", "extend (+=)"),
+    ("__imul__", "repeat (*=)"),
+):
+    setattr(FrozenList, _name, _refuser(_name, _verb))
+for _name, _verb in (
+    ("__setitem__", "set an item of"),
+    ("__delitem__", "delete an item of"),
+    ("clear", "clear"),
+    ("pop", "pop from"),
+    ("popitem", "pop from"),
+    ("setdefault", "set a default in"),
+    ("update", "update"),
+    ("__ior__", "update (|=)"),
+):
+    setattr(FrozenDict, _name, _refuser(_name, _verb))
+del _name, _verb
+
+_FL_KEY_SET = FrozenList.__dict__["_hp_key"].__set__
+_FD_KEY_SET = FrozenDict.__dict__["_hp_key"].__set__
+_FROZEN = frozenset({FrozenList, FrozenDict})
+# The type a frozen container stands for, in type checks (``_VALID_TYPES`` holds ``list``).
+_PLAIN_TYPE: Dict[type, type] = {FrozenList: list, FrozenDict: dict}
+
+
+def _rebuild_frozen_list(items: List[Any], where: _Where) -> FrozenList:
+    new = FrozenList(items)
+    _FL_KEY_SET(new, where)
+    return new
+
+
+def _rebuild_frozen_dict(items: Dict[Any, Any], where: _Where) -> FrozenDict:
+    new = FrozenDict(items)
+    _FD_KEY_SET(new, where)
+    return new
+
+
+def _value_too_deep(where: _Where) -> NestingError:
+    return NestingError(
+        f"the value at {_where_text(where)!r} nests lists, tuples and dicts deeper than "
+        f"{MAX_DEPTH} levels, the limit; flatten it or split it into several keys"
+    )
+
+
+def _freeze_value(value: Any, where: _Where, memo: Dict[int, Any], depth: int = 0) -> Any:
+    """Return ``value`` with its lists made :class:`FrozenList` and dicts :class:`FrozenDict`.
+
+    Deep (lists in tuples, dicts in lists, ...); CfgNodes and other objects are left
+    as they are, and a value with nothing to freeze is returned itself. ``memo``
+    keeps shared and self-containing containers shared. Raises
+    :class:`NestingError` past :data:`MAX_DEPTH` levels, before any change.
+    """
+    cls = value.__class__
+    if cls in _ATOMIC or cls in _FROZEN:
+        return value
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if cls is not list and cls is not tuple and cls is not dict:
+        return value
+    if depth >= MAX_DEPTH:
+        raise _value_too_deep(where)
+    path, suffixes = where
+    if cls is dict:
+        frozen_dict = _DICT_NEW(FrozenDict)
+        _FD_KEY_SET(frozen_dict, where)
+        memo[id(value)] = frozen_dict
+        _DICT_UPDATE(
+            frozen_dict,
+            {
+                key: _freeze_value(item, (path, (*suffixes, f"[{key!r}]")), memo, depth + 1)
+                for key, item in value.items()
+            },
+        )
+        return frozen_dict
+    items: Any = value
+    for item in value:
+        if item.__class__ not in _ATOMIC:
+            items = [
+                _freeze_value(item, (path, (*suffixes, f"[{index}]")), memo, depth + 1)
+                for index, item in enumerate(value)
+            ]
+            break
+    if cls is tuple:
+        if items is value or all(new is old for new, old in zip(items, value)):
+            return value
+        return tuple(items)
+    frozen = _LIST_NEW(FrozenList)
+    _FL_KEY_SET(frozen, where)
+    memo[id(value)] = frozen
+    _LIST_EXTEND(frozen, items)
+    return frozen
+
+
+def _thaw(value: Any, memo: Dict[int, Any], depth: int = 0) -> Any:
+    """Return ``value`` with every :class:`FrozenList`/:class:`FrozenDict` made plain again (deep).
+
+    A value with nothing frozen inside is returned itself, so shared lists stay shared.
+    """
+    cls = value.__class__
+    if cls in _ATOMIC:
+        return value
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if cls is not list and cls is not tuple and cls is not dict and cls not in _FROZEN:
+        return value
+    if depth >= MAX_DEPTH:
+        raise _value_too_deep(getattr(value, "_hp_key", _NOWHERE))
+    if cls is dict or cls is FrozenDict:
+        if cls is dict:
+            memo[id(value)] = value
+            pairs = {k: _thaw(v, memo, depth + 1) for k, v in value.items()}
+            if all(pairs[k] is v for k, v in value.items()):
+                return value
+            new_dict: Dict[Any, Any] = {}
+        else:
+            new_dict = {}
+            memo[id(value)] = new_dict
+            pairs = {k: _thaw(v, memo, depth + 1) for k, v in value.items()}
+        new_dict.update(pairs)
+        memo[id(value)] = new_dict
+        return new_dict
+    if cls is FrozenList:
+        new_list: List[Any] = []
+        memo[id(value)] = new_list
+        new_list.extend([_thaw(item, memo, depth + 1) for item in value])
+        return new_list
+    memo[id(value)] = value
+    for item in value:
+        if item.__class__ not in _ATOMIC:
+            break
+    else:
+        return value
+    items = [_thaw(item, memo, depth + 1) for item in value]
+    if all(new is old for new, old in zip(items, value)):
+        return value
+    thawed = tuple(items) if cls is tuple else items
+    memo[id(value)] = thawed
+    return thawed
+
+
+def _plain_copy(value: Any) -> Any:
+    """Return an independent deep copy of a leaf, with frozen containers made plain."""
+    if value.__class__ in _ATOMIC:
+        return value
+    return _thaw(copy.deepcopy(value), {})
+
+
 # --- the class --------------------------------------------------------------------------------
 
 
@@ -219,12 +490,16 @@ class CfgNode(_DictBase):
     RENAMED_KEYS = _RENAMED_KEYS
     NEW_ALLOWED = _NEW_ALLOWED
 
-    # "_hp_path" holds the keys from the root, for error messages only;
-    # "_hp_kids" caches the child nodes (None: unknown) so freeze() skips the leaves.
+    # "_hp_path" holds the keys from the root, for error messages only; "_hp_kids" caches
+    # (child nodes, keys holding lists/tuples/dicts) (None: unknown), so that freeze()
+    # skips the other leaves.
     __slots__ = ("__dict__", "__weakref__", "_hp_kids", "_hp_path")
 
     _hp_nomirror: ClassVar[FrozenSet[str]]
     _hp_plain_setitem: ClassVar[bool]
+    # A frozen strict node refuses every mutation path and freezes its lists; the YACS
+    # face (hyperparameter.yacs.CfgNode) sets this False: only attribute writes are guarded.
+    _hp_strict: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -239,6 +514,10 @@ class CfgNode(_DictBase):
         """Build a node from a possibly nested dict; ``key_list`` names it from the root."""
         init_dict = {} if init_dict is None else init_dict
         key_list = [] if key_list is None else key_list
+        if not key_list and isinstance(init_dict, dict):
+            # The top of a build: refuse a dict that contains itself or nests too deep
+            # before anything is built (the nodes below are built recursively).
+            _check_init_tree(init_dict)
         tree = self._create_config_tree_from_dict(init_dict, key_list)
         dict.update(self, tree)
         state = self.__dict__
@@ -260,14 +539,16 @@ class CfgNode(_DictBase):
         cls, dic: Dict[Any, Any], key_list: List[str]
     ) -> Dict[Any, Any]:
         """Return a copy of ``dic`` with nested dicts made nodes and leaf types checked."""
+        if len(key_list) >= MAX_DEPTH:
+            raise too_deep(_join(key_list))
         tree: Dict[Any, Any] = {}
         for key, value in dic.items():
             if isinstance(value, dict):
                 tree[key] = cls(value, key_list=[*key_list, key])
-            elif type(value) in _VALID_TYPES:
-                tree[key] = value if type(value) in _ATOMIC else copy.deepcopy(value)
+            elif type(value) in _VALID_TYPES or type(value) is FrozenList:
+                tree[key] = _plain_copy(value)
             else:
-                raise _invalid_type_error(_join([*key_list, key]), value, allow_node=False)
+                raise _invalid_type_error(_join([*key_list, key]), value)
         return tree
 
     # --- attribute access ---------------------------------------------------------------------
@@ -281,17 +562,19 @@ class CfgNode(_DictBase):
     def __setattr__(self, name: str, value: Any) -> None:
         state = self.__dict__
         if state[_IMMUTABLE]:
-            raise _frozen_error(self, f"set {_full(self, name)!r} to {_short(value)}")
+            raise _frozen_setattr_error(self, name, value)
         if name in state and (
             name in _INTERNAL or dict.get(self, name, _MISSING) is not state[name]
         ):
             raise ConfigAssertionError(
-                f"cannot set attribute {name!r} on CfgNode {_where(self)}: it is internal "
-                "CfgNode state; use freeze()/defrost()/set_new_allowed()/register_*() for the "
-                f"state, or cfg[{name!r}] = value for a key of that name"
+                f"Invalid attempt to modify internal CfgNode state: {name}; it is not a key of "
+                f"CfgNode {_where(self)}: use freeze()/defrost()/set_new_allowed()/register_*() "
+                f"for the state, or cfg[{name!r}] = value for a key of that name"
             )
         if type(value) not in _VALID_TYPES and not isinstance(value, CfgNode):
-            raise _invalid_type_error(_full(self, name), value, allow_node=True)
+            if type(value) is not FrozenList:
+                raise _invalid_setattr_error(self, name, value)
+            value = _thaw(value, {})  # a list read from a frozen node: store a plain copy
         if type(self)._hp_plain_setitem:
             _raw_set(self, name, value)
         else:
@@ -300,11 +583,12 @@ class CfgNode(_DictBase):
     def __delattr__(self, name: str) -> None:
         if name in _INTERNAL:
             raise ConfigAssertionError(
-                f"cannot delete {name!r} from CfgNode {_where(self)}: it is internal CfgNode state"
+                f"Invalid attempt to modify internal CfgNode state: {name}; it cannot be deleted "
+                f"from CfgNode {_where(self)}"
             )
         if name not in type(self)._hp_nomirror and name in self:
             if self.__dict__[_IMMUTABLE]:
-                raise _frozen_error(self, f"delete {_full(self, name)!r}")
+                raise _frozen_error(self, f"delete {name}", name)
             _raw_del(self, name)
             return
         if name in self.__dict__:
@@ -312,21 +596,22 @@ class CfgNode(_DictBase):
             return
         if name in type(self)._hp_nomirror:
             raise ConfigAttributeError(
-                f"cannot delete {name!r} from CfgNode {_where(self)}: it is a class attribute; "
+                f"{name}: cannot delete it from CfgNode {_where(self)}: it is a class attribute; "
                 f"use del cfg[{name!r}] for the key of that name"
             )
         raise _missing_key_error(self, name)
 
-    # --- dict mutation paths: each one refuses when frozen and keeps the mirror in step -------
+    # --- dict mutation paths: in a strict node each one refuses when frozen; all keep the
+    # --- mirror in step
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if self.__dict__.get(_IMMUTABLE):
-            raise _frozen_error(self, f"set {_full(self, key)!r} to {_short(value)}")
+        if self.__dict__.get(_IMMUTABLE) and type(self)._hp_strict:
+            raise _frozen_error(self, f"set {key} to {value}", key)
         _raw_set(self, key, value)
 
     def __delitem__(self, key: Any) -> None:
-        if self.__dict__.get(_IMMUTABLE):
-            raise _frozen_error(self, f"delete {_full(self, key)!r}")
+        if self.__dict__.get(_IMMUTABLE) and type(self)._hp_strict:
+            raise _frozen_error(self, f"delete {key}", key)
         if key not in self:
             raise _unknown_item_error(self, key)
         _raw_del(self, key)
@@ -373,16 +658,11 @@ class CfgNode(_DictBase):
     def update(self, *args: Any, **kwargs: Any) -> None:
         """Set several keys at once, as ``dict.update`` (values are stored as given)."""
         _check_mutable(self, "update()")
-        # Collected first, so that bad arguments leave the node unchanged.
-        new = dict(*args, **kwargs)
-        for key, value in new.items():
-            _raw_set(self, key, value)
+        _set_all(self, dict(*args, **kwargs))
 
     def __ior__(self, other: Any) -> CfgNode:  # type: ignore[override,misc]
         _check_mutable(self, "|= into")
-        new = dict(other)
-        for key, value in new.items():
-            _raw_set(self, key, value)
+        _set_all(self, dict(other))
         return self
 
     # --- copying and pickling -----------------------------------------------------------------
@@ -404,11 +684,14 @@ class CfgNode(_DictBase):
         items = {}
         mirrors = {}
         kids = []
+        seqs = []
         for key, value in dict.items(self):
             if type(value) not in _ATOMIC:
                 value = _copy_value(value, memo)
                 if isinstance(value, CfgNode):
                     kids.append(value)
+                else:
+                    seqs.append(key)
             items[key] = value
             if key.__class__ is str and key not in nomirror:
                 mirrors[key] = value
@@ -425,7 +708,7 @@ class CfgNode(_DictBase):
                     new_state[key] = _copy_value(value, memo)
         new_state.update(mirrors)
         _PATH_SET(new, _path_of(self))
-        _KIDS_SET(new, tuple(kids))
+        _KIDS_SET(new, (tuple(kids), tuple(seqs)))
         return new
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -448,8 +731,14 @@ class CfgNode(_DictBase):
         """Return the tree as YAML text; ``kwargs`` go to the YAML dumper as for ``safe_dump``.
 
         Use it to save the exact config a run used; :func:`load_cfg` reads it back.
+        A tree that ``hp.load`` returned (its ``${...}`` resolved) is dumped with
+        each literal ``${`` written ``$${``, so that ``hp.load`` of the dump reads
+        the same values; any other tree is dumped exactly as YACS dumps it.
         """
-        return _yaml_dump(_to_plain(self, []), **kwargs)
+        plain = _to_plain(self, [], {})
+        if tree_flag(self, "interpolated"):
+            plain = _escape_interpolation(plain)
+        return _yaml_dump(plain, **kwargs)
 
     # --- merging ------------------------------------------------------------------------------
 
@@ -488,8 +777,8 @@ class CfgNode(_DictBase):
         """
         if len(cfg_list) % 2 != 0:
             raise ConfigAssertionError(
-                f"merge_from_list got an odd number of items ({len(cfg_list)}): "
-                f"{_short(list(cfg_list))}; give KEY VALUE pairs, e.g. ['TRAIN.LR', '0.1']"
+                f"Override list has odd length: {cfg_list}; it must be a list of pairs: "
+                f"got {len(cfg_list)} items; give KEY VALUE pairs, e.g. ['TRAIN.LR', '0.1']"
             )
         root = self
         log: List[Tuple[Any, Any, Any]] = []
@@ -512,7 +801,7 @@ class CfgNode(_DictBase):
                     if depth < len(parts) - 1:
                         node = node[part]
                 leaf = parts[-1]
-                value = self._decode_cfg_value(raw)
+                value = _decoded(self, raw, full_key)
                 value = _check_and_coerce_cfg_value_type(value, node[leaf], leaf, full_key)
                 _logged_set(node, leaf, value, log)
         except BaseException:
@@ -534,13 +823,37 @@ class CfgNode(_DictBase):
         return self.__dict__[_IMMUTABLE]
 
     def _immutable(self, is_immutable: bool) -> None:
-        self.__dict__[_IMMUTABLE] = is_immutable
-        for child in _kids(self):
-            child._immutable(is_immutable)
+        # Every node of the subtree, each once; in strict nodes the lists and dicts are
+        # swapped for read-only copies (plain ones again on defrost). The new values are
+        # all made first, so that a value nested too deep to freeze changes nothing.
+        nodes = _subtree(self)
+        swaps: List[Tuple[CfgNode, Any, Any]] = []
+        memo: Dict[int, Any] = {}
+        for node in nodes:
+            if type(node)._hp_strict:
+                keys = _cache(node)[1]
+                for key in keys:
+                    value = dict.__getitem__(node, key)
+                    if is_immutable:
+                        new = _freeze_value(value, ((*_path_of(node), key), ()), memo)
+                    else:
+                        new = _thaw(value, memo)
+                    if new is not value:
+                        swaps.append((node, key, new))
+        for node in nodes:
+            node.__dict__[_IMMUTABLE] = is_immutable
+        for node, key, new in swaps:
+            dict.__setitem__(node, key, new)
+            if key.__class__ is str and key not in type(node)._hp_nomirror:
+                node.__dict__[key] = new
 
     def clone(self: _T) -> _T:
         """Return an independent deep copy (frozen if this node is frozen)."""
-        return copy.deepcopy(self)
+        new = copy.deepcopy(self)
+        sources = sources_of(self)
+        if sources is not None:  # read by hp.load: the copy came from the same lines
+            tag_tree(new, sources, interpolated=tree_flag(self, "interpolated", False))
+        return new
 
     # --- deprecated and renamed keys ----------------------------------------------------------
 
@@ -549,7 +862,7 @@ class CfgNode(_DictBase):
         registry = self.__dict__[_DEPRECATED_KEYS]
         if key in registry:
             raise ConfigAssertionError(
-                f"key {key!r} is already registered as a deprecated key; register it once"
+                f"key {key} is already registered as a deprecated key; register each key once"
             )
         registry.add(key)
 
@@ -563,7 +876,8 @@ class CfgNode(_DictBase):
         registry = self.__dict__[_RENAMED_KEYS]
         if old_name in registry:
             raise ConfigAssertionError(
-                f"key {old_name!r} is already registered as a renamed key; register it once"
+                f"key {old_name} is already registered as a renamed cfg key; register each key "
+                "once"
             )
         registry[old_name] = (new_name, message) if message else new_name
 
@@ -586,7 +900,7 @@ class CfgNode(_DictBase):
             note = " Note: " + new_key[1]
             new_key = new_key[0]
         raise ConfigKeyError(
-            f"Key {full_key!r} was renamed to {new_key!r}; please update your config.{note}"
+            f"Key {full_key} was renamed to {new_key}; please update your config.{note}"
         )
 
     # --- new keys -----------------------------------------------------------------------------
@@ -615,15 +929,17 @@ class CfgNode(_DictBase):
         if isinstance(cfg_file_obj_or_str, _FILE_TYPES):
             return cls._load_cfg_from_file(cfg_file_obj_or_str)
         raise ConfigAssertionError(
-            f"load_cfg expects YAML text (str) or an open file, got "
-            f"{type(cfg_file_obj_or_str).__name__} {_short(cfg_file_obj_or_str)}; "
-            "to read a file by name use open(path) or cfg.merge_from_file(path)"
+            f"Expected first argument to be of type {_FILE_TYPES} or {str}, but it was "
+            f"{type(cfg_file_obj_or_str)}; load_cfg takes YAML text or an open file, not "
+            f"{_short(cfg_file_obj_or_str)}: to read a file by name use open(path) or "
+            "cfg.merge_from_file(path)"
         )
 
     @classmethod
     def _load_cfg_from_file(cls: Type[_T], file_obj: Any) -> _T:
         name = getattr(file_obj, "name", "")
-        extension = os.path.splitext(name)[1] if isinstance(name, str) else ""
+        # Compared in lower case: CFG.YAML is a YAML file (YACS refused it).
+        extension = os.path.splitext(name)[1].lower() if isinstance(name, str) else ""
         if extension in _YAML_EXTS:
             try:
                 return cls._load_cfg_from_yaml_str(file_obj.read())
@@ -632,8 +948,9 @@ class CfgNode(_DictBase):
         if extension in _PY_EXTS:
             return cls._load_cfg_py_source(name)
         raise ConfigFileError(
-            f"cannot load config file {name!r}: unsupported extension {extension!r}; "
-            "use .yaml, .yml or no extension for YAML, or .py for Python"
+            f"Attempt to load from an unsupported file type {file_obj}; only "
+            f"{_YAML_EXTS.union(_PY_EXTS)} are supported: {name!r} has the extension "
+            f"{extension!r}; use .yaml, .yml or no extension for YAML, or .py for Python"
         )
 
     @classmethod
@@ -651,13 +968,14 @@ class CfgNode(_DictBase):
         module = _load_module_from_file("hyperparameter.cfgnode.override", filename)
         if not hasattr(module, "cfg"):
             raise ConfigAssertionError(
-                f"Python config file {filename!r} must define a variable named 'cfg' "
-                "(a dict or a CfgNode)"
+                f"Python module from file {filename} must have 'cfg' attr; define a variable "
+                "named cfg (a dict or a CfgNode) in that file"
             )
         if not isinstance(module.cfg, dict):
             raise ConfigAssertionError(
-                f"'cfg' in Python config file {filename!r} must be a dict or a CfgNode, "
-                f"not {type(module.cfg).__name__}"
+                f"Imported module 'cfg' attr must be in {{dict, CfgNode}} but is "
+                f"{type(module.cfg)} instead: 'cfg' in Python config file {filename!r} must be "
+                "a dict or a CfgNode"
             )
         return cls(module.cfg)
 
@@ -677,6 +995,10 @@ class CfgNode(_DictBase):
         except (ValueError, SyntaxError):
             # Plain text such as 'resnet' or 'a/b' is not a literal: keep it as text.
             return value
+        except (TypeError, MemoryError, RecursionError) as error:
+            # Literal-looking text that Python's parser cannot build ('{[]: 1}', a
+            # 100,000-deep '- - - 1'); YACS let these escape as they are.
+            raise ConversionError(_undecodable(value, error)) from None
 
 
 _configure_class(CfgNode)
@@ -766,26 +1088,72 @@ def _restore_cfgnode(
     return node
 
 
-def _kids(node: CfgNode) -> Tuple[CfgNode, ...]:
-    """Return the child nodes of ``node`` (cached until the next change of ``node``)."""
+def _cache(node: CfgNode) -> Tuple[Tuple[CfgNode, ...], Tuple[Any, ...]]:
+    """Return (child nodes, keys of other non-atomic values) of ``node``.
+
+    Cached until the next change of ``node``, so that freeze() and set_new_allowed()
+    do not look at every leaf each time.
+    """
     try:
-        kids = _KIDS_GET(node)
+        cached = _KIDS_GET(node)
     except AttributeError:  # built without __init__
-        kids = None
-    if kids is None:
-        kids = tuple(value for value in dict.values(node) if isinstance(value, CfgNode))
-        _KIDS_SET(node, kids)
-    return kids
+        cached = None
+    if cached is None:
+        kids = []
+        seqs = []
+        for key, value in dict.items(node):
+            if value.__class__ not in _ATOMIC:
+                if isinstance(value, CfgNode):
+                    kids.append(value)
+                else:
+                    seqs.append(key)
+        cached = (tuple(kids), tuple(seqs))
+        _KIDS_SET(node, cached)
+    return cached
+
+
+def _kids(node: CfgNode) -> Tuple[CfgNode, ...]:
+    """Return the child nodes of ``node``."""
+    return _cache(node)[0]
+
+
+def _subtree(root: CfgNode) -> List[CfgNode]:
+    """Return ``root`` and every node under it, each once, without recursion."""
+    nodes = [root]
+    seen = {id(root)}
+    index = 0
+    while index < len(nodes):
+        for child in _cache(nodes[index])[0]:
+            if id(child) not in seen:
+                seen.add(id(child))
+                nodes.append(child)
+        index += 1
+    return nodes
 
 
 def _raw_set(node: CfgNode, key: Any, value: Any) -> None:
-    """Set ``key`` without the frozen check, keeping the mirror, the child cache and paths."""
+    """Set ``key`` without the frozen check, keeping the mirror, the child cache and paths.
+
+    A node value is checked first: it must not contain ``node`` (the tree would contain
+    itself) nor make the tree deeper than ``MAX_DEPTH``.
+    """
+    placed = _adoption(node, key, value) if isinstance(value, CfgNode) else None
     dict.__setitem__(node, key, value)
     if key.__class__ is str and key not in type(node)._hp_nomirror:
         node.__dict__[key] = value
     _KIDS_SET(node, None)
-    if isinstance(value, CfgNode):
-        _adopt(node, key, value)
+    if placed:
+        for child, path in placed:
+            _PATH_SET(child, path)
+
+
+def _set_all(node: CfgNode, new: Dict[Any, Any]) -> None:
+    """Set every pair of ``new`` in ``node``, after checking every node value (all or nothing)."""
+    for key, value in new.items():
+        if isinstance(value, CfgNode):
+            _adoption(node, key, value)
+    for key, value in new.items():
+        _raw_set(node, key, value)
 
 
 def _raw_del(node: CfgNode, key: Any) -> None:
@@ -799,30 +1167,105 @@ def _unmirror(node: CfgNode, key: Any) -> None:
         node.__dict__.pop(key, None)
 
 
-def _adopt(parent: CfgNode, key: Any, child: CfgNode) -> None:
-    """Record the paths of ``child`` and its subtree, now placed under ``parent[key]``."""
-    stack = [(child, (*_path_of(parent), str(key)))]
+def _adoption(parent: CfgNode, key: Any, child: CfgNode) -> List[Tuple[CfgNode, Tuple[str, ...]]]:
+    """Return ``(node, path)`` for ``child`` and every node under it, placed at ``parent[key]``.
+
+    Raises :class:`NestingError`, before anything changes, if ``child`` is or contains
+    ``parent`` (the tree would contain itself) or the tree would nest deeper than
+    ``MAX_DEPTH``.
+    """
+    base = (*_path_of(parent), str(key))
+    placed = []
+    stack = [(child, base)]
     seen: Set[int] = set()
     while stack:
         node, path = stack.pop()
+        if node is parent:
+            raise _cycle_error(_join(base), _join(_path_of(parent)))
         if id(node) in seen:
             continue
         seen.add(id(node))
-        _PATH_SET(node, path)
+        if len(path) > MAX_DEPTH:
+            raise too_deep(_join(path))
+        placed.append((node, path))
         for sub_key, value in dict.items(node):
             if isinstance(value, CfgNode):
                 stack.append((value, (*path, str(sub_key))))
+    return placed
+
+
+def _check_init_tree(tree: Dict[Any, Any]) -> None:
+    """Refuse a dict given to a constructor that contains itself or nests too deep.
+
+    Without recursion, so that a 100,000-level dict gets the documented
+    :class:`NestingError`, not a ``RecursionError``. Lists and tuples count as
+    levels too (the constructor copies them); a list that contains itself is
+    a value YACS accepts, and is not looked into again.
+    """
+    on_path: Dict[int, str] = {id(tree): ""}
+    stack: List[Tuple[Iterator[Tuple[Any, Any]], str, int, bool]] = [
+        (iter(tree.items()), "", id(tree), True)
+    ]
+    while stack:
+        items, label, ident, is_map = stack[-1]
+        for name, value in items:
+            if value.__class__ in _ATOMIC:
+                continue
+            mapping = isinstance(value, dict)
+            if not mapping and not isinstance(value, (list, tuple)):
+                continue
+            here = (f"{label}.{name}" if label else str(name)) if is_map else f"{label}[{name}]"
+            if id(value) in on_path:
+                if mapping:
+                    raise _cycle_error(here, on_path[id(value)])
+                continue
+            if len(stack) >= MAX_DEPTH:
+                raise too_deep(here)
+            on_path[id(value)] = here
+            entries = iter(value.items()) if mapping else iter(enumerate(value))
+            stack.append((entries, here, id(value), mapping))
+            break
+        else:
+            stack.pop()
+            on_path.pop(ident, None)
 
 
 def _check_mutable(node: CfgNode, action: str) -> None:
-    if node.__dict__.get(_IMMUTABLE):
+    if node.__dict__.get(_IMMUTABLE) and type(node)._hp_strict:
         raise _frozen_error(node, f"{action} CfgNode {_where(node)}")
 
 
 def _logged_set(node: Any, key: Any, value: Any, log: List[Tuple[Any, Any, Any]]) -> None:
-    """Set ``node[key]``, first recording the old value so that a failed merge can undo it."""
-    log.append((node, key, dict.get(node, key, _MISSING)))
+    """Set ``node[key]``, first recording the old value so that a failed merge can undo it.
+
+    A frozen strict node accepts a value equal to the one it holds (same types too):
+    a merge that changes nothing is allowed.
+    """
+    old = dict.get(node, key, _MISSING)
+    if (
+        old is not _MISSING
+        and isinstance(node, CfgNode)
+        and node.__dict__.get(_IMMUTABLE)
+        and _same(value, old)
+    ):
+        return
+    log.append((node, key, old))
     node[key] = value
+
+
+def _same(new: Any, old: Any) -> bool:
+    """Return whether ``new`` equals ``old`` with the same types throughout (frozen = plain)."""
+    cls = new.__class__
+    if cls is not _PLAIN_TYPE.get(old.__class__, old.__class__):
+        return False
+    if cls is list or cls is tuple:
+        return len(new) == len(old) and all(_same(a, b) for a, b in zip(new, old))
+    if cls is dict:
+        return new.keys() == old.keys() and all(_same(v, old[k]) for k, v in new.items())
+    try:
+        return bool(new == old)
+    except Exception:  # an odd type in _VALID_TYPES: not provably the same
+        return False
 
 
 def _rollback(log: List[Tuple[Any, Any, Any]]) -> None:
@@ -839,13 +1282,39 @@ def _rollback(log: List[Tuple[Any, Any, Any]]) -> None:
             dict.__setitem__(node, key, old)
 
 
-def _to_plain(node: Any, key_list: List[Any]) -> Any:
-    """Return ``node`` as nested plain dicts, checking every leaf type (for ``dump``)."""
+def _to_plain(node: Any, key_list: List[Any], memo: Dict[int, Any]) -> Any:
+    """Return ``node`` as nested plain dicts, checking every leaf type (for ``dump``).
+
+    The lists of a frozen node are given back as plain lists (shared ones stay shared).
+    """
     if not isinstance(node, CfgNode):
-        if type(node) not in _VALID_TYPES:
-            raise _invalid_type_error(_join(key_list), node, allow_node=False)
-        return node
-    return {key: _to_plain(value, [*key_list, key]) for key, value in dict.items(node)}
+        cls = node.__class__
+        if cls in _ATOMIC:
+            return node
+        if cls not in _VALID_TYPES and cls is not FrozenList:
+            raise _invalid_type_error(_join(key_list), node, dumping=True)
+        return _thaw(node, memo) if cls is list or cls is tuple or cls is FrozenList else node
+    return {key: _to_plain(value, [*key_list, key], memo) for key, value in dict.items(node)}
+
+
+def _escape_interpolation(value: Any) -> Any:
+    """Return plain data with each ``${`` in a string written ``$${`` (hp.load reads it back)."""
+    cls = value.__class__
+    if cls is str:
+        return value.replace("${", "$${") if "${" in value else value
+    if cls is dict:
+        return {key: _escape_interpolation(item) for key, item in value.items()}
+    if cls is list or cls is tuple:
+        return cls(_escape_interpolation(item) for item in value)
+    return value
+
+
+def _decoded(node: Any, raw: Any, full_key: str) -> Any:
+    """Return ``node._decode_cfg_value(raw)``; undecodable text names ``full_key``."""
+    try:
+        return node._decode_cfg_value(raw)
+    except ConversionError as error:
+        raise ConversionError(f"config key {full_key}: {error}") from None
 
 
 def _load_module_from_file(name: str, filename: str) -> ModuleType:
@@ -861,8 +1330,9 @@ def _load_module_from_file(name: str, filename: str) -> ModuleType:
 
 
 def _missing_key_message(node: Any, name: str) -> str:
+    # YACS raises AttributeError(name): the message starts with the name.
     if name.startswith("__") and name.endswith("__"):
-        return f"{type(node).__name__} object has no attribute {name!r}"
+        return f"{name}: {type(node).__name__} object has no attribute {name!r}"
     path = _path_of(node)
     prefix = _join(path) + "." if path else ""
     keys = [f"{prefix}{key}" for key in dict.keys(node) if isinstance(key, str)]
@@ -870,26 +1340,65 @@ def _missing_key_message(node: Any, name: str) -> str:
     if not hint:
         shown = ", ".join(repr(k) for k in sorted(keys)[:10]) or "none"
         hint = f"; keys here: {shown}"
-    return f"CfgNode has no key {prefix + name!r}{hint}"
+    return f"{name}: CfgNode has no key {prefix + name!r}{hint}"
 
 
 def _missing_key_error(node: Any, name: str) -> ConfigAttributeError:
     return ConfigAttributeError(name, lambda: _missing_key_message(node, name))
 
 
-def _frozen_error(node: Any, action: str) -> FrozenConfigError:
+def _frozen_error(node: Any, action: str, key: Any = _MISSING) -> FrozenConfigError:
+    where = f"{_full(node, key)!r} is in" if key is not _MISSING else "it is"
     return FrozenConfigError(
-        f"cannot {action}: the CfgNode is frozen (immutable); "
+        f"Attempted to {action}, but CfgNode is immutable; {where} a frozen CfgNode: "
         "call defrost() first, or change a clone()"
     )
 
 
-def _invalid_type_error(full_key: str, value: Any, *, allow_node: bool) -> ConfigAssertionError:
-    also = " or a CfgNode" if allow_node else ""
+def _frozen_setattr_error(node: Any, name: str, value: Any) -> FrozenConfigError:
+    return _frozen_error(node, f"set {name} to {value}", name)
+
+
+def _cycle_error(key: str, also: str) -> NestingError:
+    return NestingError(
+        f"the value for key {key!r} contains {repr(also) if also else 'the root'}, the node it "
+        "would be stored in, so the tree would contain itself and nest forever; a CfgNode is a "
+        "tree: store a clone() or a new node"
+    )
+
+
+def _invalid_type_error(
+    full_key: str, value: Any, *, dumping: bool = False
+) -> ConfigAssertionError:
+    # The words of YACS's constructor and dump() check, then the value and the fix.
     return ConfigAssertionError(
-        f"invalid type {type(value).__name__} for config key {full_key!r} (value "
-        f"{_short(value)}); valid types: {_type_names()}{also}; convert the value, or add "
-        "its type to hyperparameter.cfgnode._VALID_TYPES"
+        f"Key {full_key} with value {type(value)} is not a valid type; valid types: "
+        f"{_VALID_TYPES}; the value is {_short(value)}: "
+        + (
+            "a frozen CfgNode's dicts cannot be dumped either; "
+            if dumping and type(value) is FrozenDict
+            else ""
+        )
+        + "convert it to one of these types, use a nested dict for a subtree, or add its type "
+        "to hyperparameter.cfgnode._VALID_TYPES"
+    )
+
+
+def _invalid_setattr_error(node: Any, name: str, value: Any) -> ConfigAssertionError:
+    # The words of YACS's attribute check, then the full key, the value and the fix.
+    return ConfigAssertionError(
+        f"Invalid type {type(value)} for key {name}; valid types = {_VALID_TYPES}; the value "
+        f"{_short(value)} for {_full(node, name)!r} must be one of these types or a CfgNode; "
+        "convert it, or add its type to hyperparameter.cfgnode._VALID_TYPES"
+    )
+
+
+def _undecodable(text: str, error: BaseException) -> str:
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return (
+        f"cannot decode {_short(text)} as a Python literal ({reason}): it looks like one but "
+        "Python cannot build it (an unhashable dict key, or nesting too deep for the parser); "
+        "fix the value, or quote it in the file to keep it as text"
     )
 
 
@@ -898,14 +1407,15 @@ def _unknown_item_error(node: Any, key: Any) -> ConfigKeyError:
     prefix = _join(path) + "." if path else ""
     keys = [f"{prefix}{k}" for k in dict.keys(node) if isinstance(k, str)]
     hint = did_you_mean(prefix + str(key), keys) if isinstance(key, str) else ""
-    return ConfigKeyError(f"CfgNode has no key {prefix + str(key)!r}{hint}")
+    # dict raises KeyError(key): the message starts with the key.
+    return ConfigKeyError(f"{key}: CfgNode has no key {prefix + str(key)!r}{hint}")
 
 
 def _unknown_key_message(root: Any, full_key: str) -> str:
     hint = did_you_mean(full_key, _all_keys(root))
     if full_key.split(".")[0] == _BASE_KEY:
         hint += f"; to read {_BASE_KEY} files use merge_from_file(path, allow_base=True)"
-    return f"{full_key!r}{hint}"
+    return f"{full_key}{hint}"
 
 
 def _unknown_list_key_error(
@@ -914,7 +1424,7 @@ def _unknown_list_key_error(
     if not isinstance(node, dict):
         where = _join(parts[:depth])
         return ConfigAssertionError(
-            f"Non-existent key: {full_key!r}: {where!r} is a value ({_short(node)}), not a "
+            f"Non-existent key: {full_key}; {where!r} is a value ({_short(node)}), not a "
             "CfgNode, so it has no sub-keys"
         )
     return ConfigAssertionError(f"Non-existent key: {_unknown_key_message(root, full_key)}")
@@ -924,8 +1434,15 @@ def _unknown_list_key_error(
 
 
 def _valid_type(value: Any, allow_cfg_node: bool = False) -> bool:
-    """Return whether ``value`` may be stored in a node (its type is in ``_VALID_TYPES``)."""
-    return (type(value) in _VALID_TYPES) or (allow_cfg_node and isinstance(value, CfgNode))
+    """Return whether ``value`` may be stored in a node (its type is in ``_VALID_TYPES``).
+
+    A :class:`FrozenList` (a list read from a frozen node) counts as the list it is.
+    """
+    return (
+        (type(value) in _VALID_TYPES)
+        or type(value) is FrozenList
+        or (allow_cfg_node and isinstance(value, CfgNode))
+    )
 
 
 def _assert_with_logging(cond: Any, msg: str) -> None:
@@ -950,6 +1467,11 @@ def _check_and_coerce_cfg_value_type(
     replacement_type = type(replacement)
     if replacement_type is original_type:
         return replacement
+    # A frozen node's lists are FrozenLists: they stand for lists.
+    original_type = _PLAIN_TYPE.get(original_type, original_type)
+    replacement_type = _PLAIN_TYPE.get(replacement_type, replacement_type)
+    if replacement_type is original_type:
+        return replacement
     none_type = type(None)
     if (replacement_type is none_type and original_type in _VALID_TYPES) or (
         original_type is none_type and replacement_type in _VALID_TYPES
@@ -964,12 +1486,14 @@ def _check_and_coerce_cfg_value_type(
             return float(replacement)
         except OverflowError:
             pass
+    # YACS's words first (types and values as YACS prints them), then the rule and the fix.
     raise ConfigTypeError(
-        f"Type mismatch for config key {full_key!r}: the current value {_short(original)} is "
-        f"{original_type.__name__} but the new value {_short(replacement)} is "
-        f"{replacement_type.__name__}; give a {original_type.__name__} (lists and tuples "
-        "convert into each other, ints into floats, and None replaces or is replaced by any "
-        "valid type)"
+        f"Type mismatch ({original_type} vs. {replacement_type}) with values ({original} vs. "
+        f"{replacement}) for config key: {full_key}; {full_key!r} holds {_short(original)} "
+        f"(type {original_type.__name__}) and the new value is {_short(replacement)} (type "
+        f"{replacement_type.__name__}): give a value of type {original_type.__name__} (lists "
+        "and tuples convert into each other, ints into floats, and None replaces or is "
+        "replaced by any valid type)"
     )
 
 
@@ -991,16 +1515,17 @@ def _merge_into(
 ) -> None:
     if not isinstance(a, CfgNode):
         raise ConfigAssertionError(
-            f"can only merge a CfgNode, got {type(a).__name__} for {_join(key_list) or 'the root'}"
+            f"`a` (cur type {type(a)}) must be an instance of {CfgNode}; merge a CfgNode "
+            f"(CfgNode(a_dict)) into {_join(key_list) or 'the root'}"
         )
     if not isinstance(b, CfgNode):
         raise ConfigAssertionError(
-            f"can only merge into a CfgNode, got {type(b).__name__} at "
-            f"{_join(key_list) or 'the root'}"
+            f"`b` (cur type {type(b)}) must be an instance of {CfgNode}; "
+            f"{_join(key_list) or 'the root'} must be a CfgNode to merge into"
         )
     for key, raw in a.items():
         full_key = _join([*key_list, key])
-        value = b._decode_cfg_value(raw if type(raw) in _ATOMIC else copy.deepcopy(raw))
+        value = _decoded(b, _plain_copy(raw), full_key)
         if key in b:
             value = _check_and_coerce_cfg_value_type(value, b[key], key, full_key)
             if isinstance(value, CfgNode):
