@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import hyperparameter as hp
+from hyperparameter._docstrings import param_help
 from hyperparameter import cli
 
 
@@ -154,10 +155,18 @@ def test_launch_help_lists_parameters(tmp_path):
     assert "-D KEY=VALUE" in text and "-C FILE" in text and "--explain KEY" in text
 
 
-def test_launch_warns_about_unused_override(tmp_path):
-    """A -D key nothing declared or read is warned about with a suggestion."""
+def test_launch_unknown_define_stops_before_the_run(tmp_path):
+    """A -D key nothing declares or reads stops with exit 2 and a suggestion; nothing runs."""
     result = run_app(tmp_path, "-D", "trian.lr=0.5")
-    assert result.returncode == 0
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "unknown key 'trian.lr' in -D trian.lr=0.5; did you mean 'train.lr'?" in result.stderr
+
+
+def test_launch_warns_about_unused_override_when_unknown_keys_are_allowed(tmp_path):
+    """With --allow-unknown the run goes on and the unused key is warned about afterwards."""
+    result = run_app(tmp_path, "--allow-unknown", "-D", "trian.lr=0.5")
+    assert result.returncode == 0, result.stderr
     assert "unused override 'trian.lr' (from -D); did you mean 'train.lr'?" in result.stderr
 
 
@@ -220,9 +229,10 @@ def test_launch_unused_override_warning_in_process():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        hp.launch(serve, ["-D", "svc.prot=1"])
+        hp.launch(serve, ["--allow-unknown", "-D", "svc.prot=1", "-D", "svc.it's=2"])
     messages = [str(w.message) for w in caught if issubclass(w.category, cli.UnusedOverrideWarning)]
-    assert messages == ["unused override 'svc.prot' (from -D); did you mean 'svc.port'?"]
+    assert messages == ["unused override \"svc.it's\" (from -D)",
+                        "unused override 'svc.prot' (from -D); did you mean 'svc.port'?"]
 
 
 @pytest.mark.parametrize(("doc", "expected"), [
@@ -234,7 +244,7 @@ def test_launch_unused_override_warning_in_process():
 ], ids=["google", "numpy", "rest"])
 def test_docstring_styles(doc, expected):
     """Parameter help is read from Google, NumPy and reST docstrings."""
-    assert cli._param_help(doc) == expected
+    assert param_help(doc) == expected
 
 
 # ----------------------------------------------------------------------------- the hp command

@@ -22,26 +22,51 @@ class Found(NamedTuple):
     line: int
 
 
+def _module_path(name: str) -> Optional[Path]:
+    """Return the file or package folder of module ``name`` on ``sys.path``, importing nothing.
+
+    ``importlib.util.find_spec("a.b")`` would import (run) ``a/__init__.py``; this
+    only looks at the file system, as the import system would find plain source.
+    """
+    import sys
+
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for entry in sys.path:
+        base = Path(entry or ".").joinpath(*parts)
+        if (base / "__init__.py").is_file():
+            return base
+        if base.is_dir() and len(parts) > 1:
+            return base  # a namespace package
+        candidate = base.with_name(parts[-1] + ".py")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _files(target: str) -> List[Path]:
     path = Path(target)
     if not path.exists():
-        import importlib.util
-
-        try:
-            spec = importlib.util.find_spec(target)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None or spec.origin is None:
+        found = _module_path(target)
+        if found is None:
             raise ValueError(
-                f"{target!r} is neither a file, a folder nor an importable module; "
+                f"{target!r} is neither a file, a folder nor a module on sys.path; "
                 "give a path to .py files or a module name like 'mypkg.train'"
             )
-        path = Path(spec.origin)
-        if path.name == "__init__.py":
-            path = path.parent
+        path = found
     if path.is_dir():
         return sorted(p for p in path.rglob("*.py") if ".venv" not in p.parts)
     return [path]
+
+
+def _text(node: ast.expr) -> str:
+    """Return the source text of a default; a huge one is shortened, never a RecursionError."""
+    try:
+        text = ast.unparse(node)
+    except RecursionError:
+        return "<expression too deep to show>"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _is_param_decorator(node: ast.expr) -> Optional[Any]:
@@ -81,9 +106,20 @@ def _scope_key(node: ast.expr) -> Optional[str]:
 
 def _scan_file(path: Path) -> Iterator[Found]:
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"cannot scan {path}: it is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "save it as UTF-8 (Python's default source encoding)"
+        ) from None
+    try:
+        tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         raise ValueError(f"cannot scan {path}: {exc.msg} at line {exc.lineno}") from None
+    except (RecursionError, MemoryError):
+        raise ValueError(
+            f"cannot scan {path}: an expression nests too deeply for Python's parser"
+        ) from None
     file = str(path)
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -105,11 +141,11 @@ def _scan_file(path: Path) -> Iterator[Found]:
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             key = _scope_key(node.left)
             if key:
-                yield Found(key, "read", ast.unparse(node.right), file, node.lineno)
+                yield Found(key, "read", _text(node.right), file, node.lineno)
         elif isinstance(node, ast.Call) and not node.keywords and len(node.args) <= 1:
             key = _scope_key(node.func)
             if key:
-                default = ast.unparse(node.args[0]) if node.args else ""
+                default = _text(node.args[0]) if node.args else ""
                 yield Found(key, "read", default, file, node.lineno)
 
 
@@ -122,13 +158,29 @@ def _bound(function: Any, ns: str, file: str) -> Iterator[Found]:
     for arg, default in pairs:
         if arg.arg in ("self", "cls"):
             continue
-        shown = ast.unparse(default) if default is not None else ""
+        shown = _text(default) if default is not None else ""
         yield Found(f"{ns}.{arg.arg}", "param", shown, file, arg.lineno)
 
 
-def scan(target: str) -> List[Found]:
-    """Return every parameter bound or read in ``target`` (a file, folder or module name)."""
+def scan(target: str, problems: Optional[List[str]] = None) -> List[Found]:
+    """Return every parameter bound or read in ``target`` (a file, folder or module name).
+
+    Nothing is imported or run: a module name is found on ``sys.path`` by its files.
+    A file that cannot be scanned (not UTF-8, a syntax error, an expression nested
+    too deeply) raises ``ValueError`` naming it when ``problems`` is None; otherwise
+    its message is appended to ``problems`` and the scan goes on with the next file.
+    """
     found: List[Found] = []
     for path in _files(target):
-        found.extend(_scan_file(path))
+        try:
+            found.extend(_scan_file(path))
+        except (ValueError, OSError) as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+        except RecursionError:
+            message = f"cannot scan {path}: an expression nests too deeply"
+            if problems is None:
+                raise ValueError(message) from None
+            problems.append(message)
     return sorted(found, key=lambda f: (f.key, f.file, f.line))

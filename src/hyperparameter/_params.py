@@ -1,0 +1,114 @@
+"""The ``@hp.param`` parameters a launched program defines, with their types, for the command line.
+
+``hp.launch`` checks ``-D`` keys and converts values before the program runs,
+lists every parameter in ``--help`` and prints them all with ``--print-config``:
+it needs each parameter's key, default and annotation. They come from the
+decorated functions themselves (``__hp_bindings__``), found in the loaded
+modules and the caller's local scope; nothing is imported or run to find them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+import typing
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional
+
+from ._values import MISSING
+
+__all__ = ["Param", "decorated_in", "params_of", "program_params"]
+
+
+class Param(NamedTuple):
+    """One bound parameter: ``name`` of ``owner`` reads key ``key``."""
+
+    key: str
+    name: str
+    default: Any
+    annotation: Any  # MISSING when the signature has none
+    owner: Callable[..., Any]
+
+    @property
+    def target(self) -> Any:
+        """Return what outside values are converted to (annotation, else the default's type)."""
+        from ._types import target_of
+
+        return target_of(self.annotation, self.default)
+
+    @property
+    def namespace(self) -> str:
+        """Return the key without its last segment."""
+        return self.key.rpartition(".")[0]
+
+
+def _bound(value: Any) -> Optional[Callable[..., Any]]:
+    """Return the ``@hp.param`` wrapper ``value`` is or holds (a class: its ``__init__``)."""
+    if isinstance(value, types.FunctionType):
+        return value if "__hp_bindings__" in value.__dict__ else None
+    if isinstance(value, type):
+        init = value.__dict__.get("__init__")
+        if isinstance(init, types.FunctionType) and "__hp_bindings__" in init.__dict__:
+            return init
+    return None
+
+
+def params_of(fn: Callable[..., Any]) -> List[Param]:
+    """Return the parameters ``fn`` (an ``@hp.param`` function or class) binds, in order."""
+    wrapper = _bound(fn) or fn
+    bindings = getattr(wrapper, "__hp_bindings__", None)
+    if bindings is None:
+        raise TypeError(
+            f"hp.launch needs a function decorated with @hp.param, got {fn!r}; "
+            "decorate it with @hp.param('namespace') first"
+        )
+    inner = getattr(wrapper, "__wrapped__", wrapper)
+    try:
+        hints = typing.get_type_hints(inner)
+    except Exception:  # an unresolvable forward reference: fall back to the raw annotations
+        hints = {}
+    try:
+        signature = inspect.signature(inner).parameters
+    except (TypeError, ValueError):
+        signature = {}  # type: ignore[assignment]
+    out = []
+    for name, key, default in bindings:
+        annotation = hints.get(name, MISSING)
+        if annotation is MISSING and name in signature:
+            raw = signature[name].annotation
+            annotation = MISSING if raw is inspect.Parameter.empty or isinstance(raw, str) else raw
+        out.append(Param(key, name, default, annotation, fn))
+    return out
+
+
+def decorated_in(namespace: Dict[str, Any]) -> Dict[str, Callable[..., Any]]:
+    """Return the ``@hp.param`` functions and classes among the values of ``namespace``."""
+    found: Dict[str, Callable[..., Any]] = {}
+    for value in list(namespace.values()):
+        if _bound(value) is not None:
+            found[value.__name__] = value
+    return found
+
+
+def program_params(extra: Iterable[Callable[..., Any]] = ()) -> Dict[str, Param]:
+    """Return every parameter bound by ``@hp.param`` in the loaded modules and in ``extra``.
+
+    A key bound by several functions keeps the first found, the ``extra`` ones first.
+    """
+    found: Dict[str, Param] = {}
+    owners: List[Callable[..., Any]] = list(extra)
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for value in list(namespace.values()):
+            if _bound(value) is not None:
+                owners.append(value)
+    seen = set()
+    for owner in owners:
+        if id(owner) in seen:
+            continue
+        seen.add(id(owner))
+        for param in params_of(owner):
+            found.setdefault(param.key, param)
+    return found
