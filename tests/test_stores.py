@@ -19,6 +19,8 @@ import threading
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import hyperparameter as hp
 from _live import RedisServer, child_env, wait_until
@@ -592,3 +594,27 @@ def test_redis_malformed_field_is_a_fault_until_fixed(redis_url, attachments, ca
     store.publish({"llm.temperature": 0.5})
     wait_until(lambda: hp.scope.llm.temperature | 1.0 == 0.5, "the fixed field")
     assert len(warnings_of(caplog)) == 2
+
+
+# --------------------------------------------------------------------------- round trips
+
+_segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=6)
+_keys = st.lists(_segment, min_size=1, max_size=3).map(".".join)
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(),
+                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+_values = st.one_of(_scalars, st.lists(_scalars, max_size=4))
+
+
+@pytest.mark.parametrize("name", ["p.json", "p.yaml"])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.dictionaries(_keys, _values, max_size=6))
+def test_publish_then_read_gives_back_every_value_with_its_type(tmp_path, name, values):
+    """Whatever a store may hold comes back from read() equal and of the same type."""
+    prefix_free = {k: v for k, v in values.items()
+                   if not any(other.startswith(k + ".") for other in values)}
+    store = open_store(f"file://{tmp_path}/{len(os.listdir(tmp_path))}{name}")  # a new file
+    store.publish(prefix_free)
+    got = store.read()
+    assert got == prefix_free
+    assert all(stores._same(got[k], v) for k, v in prefix_free.items())
