@@ -307,3 +307,16 @@ def test_runner_pairs_output_blocks_and_markers(tmp_path):
     assert not loose.is_output and skipped.skip == "needs a cluster"
     results = run_page(page, str(tmp_path))
     assert [r["stdout"] for r in results] == ["a: 1\n"]
+
+
+def test_readme_opens_with_the_demo_and_test_commands_ci_runs():
+    """README starts with install+demo and install+test commands; .ci/run runs the latter."""
+    page = parse_page(os.path.join(ROOT, "README.md"))
+    demo, test = (b.code.strip() for b in page.blocks[:2])
+    assert [b.language for b in page.blocks[:2]] == ["bash", "bash"]
+    assert demo.startswith("pip install") and "examples/demo.py" in demo
+    assert os.path.exists(os.path.join(ROOT, "examples", "demo.py"))
+    assert test == 'python -m pip install -q -e ".[test]" && python -m pytest'
+    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as f:
+        ci_lines = [line.strip() for line in f]
+    assert any(line.startswith(test) for line in ci_lines), ".ci/run must run the README command"

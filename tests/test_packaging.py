@@ -98,7 +98,7 @@ def test_sdist_carries_what_its_own_tests_need(built: Dict[str, List[str]]) -> N
         and p.suffix in {".py", ".md", ".txt", ".yaml", ".toml", ".json"}
         and "__pycache__" not in p.parts
     ]
-    needed += ["rust/Cargo.toml", "rust/Cargo.lock", "rust/src/lib.rs"]
+    needed += [".ci/run", "rust/Cargo.toml", "rust/Cargo.lock", "rust/src/lib.rs"]
     missing = sorted(set(needed) - names)
     assert not missing, f"the sdist lacks {missing}: add them to MANIFEST.in"
     assert not any(n.startswith("rust/target/") for n in names), "build output in the sdist"
