@@ -16,7 +16,7 @@ import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ._keys import split_assignment
-from ._source import Source, command_line_source
+from ._source import FILE, Source, command_line_source
 from ._tree import flatten, nest
 from ._values import Text, parse_literal
 
@@ -160,7 +160,7 @@ def split_assignments(text: str) -> List[str]:
 
 
 def plain(value: Any) -> Any:
-    """Return ``value`` as YAML/JSON data: outside text parsed as a literal, objects made readable.
+    """Return ``value`` as YAML/JSON data: command-line text parsed as a literal, objects readable.
 
     A ``pathlib.Path`` (or any path-like) prints as its path, an ``Enum`` as its
     member name (which ``-C``/``-D`` accept back), a tuple or set as a list, and any
@@ -170,7 +170,9 @@ def plain(value: Any) -> Any:
 
     if isinstance(value, Text):
         payload = value.text
-        return parse_literal(payload) if isinstance(payload, str) else plain(payload)
+        if isinstance(payload, str) and getattr(value.source, "kind", None) != FILE:
+            return parse_literal(payload)  # command-line text: a literal, as -D reads it
+        return plain(payload)  # a file wrote it typed: "1e-3" in quotes stays a string
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, enum.Enum):
