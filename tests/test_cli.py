@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import hyperparameter as hp
-from hyperparameter._docstrings import param_help
 from hyperparameter import cli
+from hyperparameter._docstrings import param_help
 
 
 @pytest.fixture

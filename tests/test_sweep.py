@@ -50,7 +50,7 @@ def test_combinations_split_commas_outside_brackets_and_quotes(defines, expected
 
 
 def test_sweep_runs_every_combination_and_reports_failures(tmp_path):
-    """4 runs, each recorded under DIR/N; the failing one is shown with overrides and log; exit 1."""
+    """4 runs, each recorded in DIR/N; the failing one is shown with overrides and log; exit 1."""
     result = run(tmp_path, "-m", "-D", "model.depth=18,50", "-D", "model.name=a,b",
                  "-D", "model.sizes=[1,2]", "--jobs", "2", "--run-dir", "out")
     assert result.returncode == 1, result.stderr
