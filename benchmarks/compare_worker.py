@@ -41,6 +41,8 @@ WORKLOADS: List[Tuple[str, str, str]] = [
      'nested["a"]["b"]'),
     ("read_scoped", "the same read inside 3 nested scopes over 1,000 keys",
      'nested["a"]["b"]'),
+    ("read_held", "the same read through a held scope object (`with hp.scope(...) as ps`)",
+     'nested["a"]["b"]'),
     ("scope_5", "enter + exit a scope that sets 5 keys",
      "stack.append(dict(five)); stack.pop()"),
     ("scope_5_over_1000", "enter + exit a 5-key scope over 1,000 keys in effect",
@@ -265,19 +267,22 @@ def _scope_workloads(hp: Any, ns: Dict[str, Any]) -> Tuple[Plan, Contexts]:
     def three_scopes() -> Any:
         stack = contextlib.ExitStack()
         stack.enter_context(hp.scope(**ns["thousand"]))
-        stack.enter_context(hp.scope(**{"a.b": 2}))
+        # The middle scope, held as 0.6 users wrote `with hp.scope(...) as ps: ps.a.b | 1`.
+        ns["ps"] = stack.enter_context(hp.scope(**{"a.b": 2}))
         stack.enter_context(hp.scope(**{"c.d": 3}))
         return stack
 
     plan: Plan = {
         "read_default": "hp.scope.a.b | 1",
         "read_scoped": "hp.scope.a.b | 1",
+        "read_held": "ps.a.b | 1",
         "scope_5": "with hp.scope(**five): pass",
         "scope_5_over_1000": "with hp.scope(**five): pass",
         "param_call": "bound()",
     }
     contexts: Contexts = {
         "read_scoped": three_scopes,
+        "read_held": three_scopes,
         "scope_5_over_1000": lambda: hp.scope(**ns["thousand"]),
         "param_call": lambda: hp.scope(**{"train.batch_size": 64}),
     }
@@ -336,6 +341,7 @@ def plan_yacs(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
     plan: Plan = {
         "read_default": NA(NO_SCOPES),
         "read_scoped": NA(NO_SCOPES),
+        "read_held": NA(NO_SCOPES),
         "scope_5": NA(NO_SCOPES),
         "scope_5_over_1000": NA(NO_SCOPES),
         "param_call": NA("no parameter binding"),
@@ -363,6 +369,7 @@ def plan_omegaconf(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
     plan: Plan = {
         "read_default": 'OmegaConf.select(empty, "a.b", default=1)',
         "read_scoped": NA(NO_SCOPES),
+        "read_held": NA(NO_SCOPES),
         "scope_5": NA(NO_SCOPES),
         "scope_5_over_1000": NA(NO_SCOPES),
         "param_call": NA("no parameter binding"),
@@ -387,6 +394,7 @@ def plan_ml_collections(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
     plan: Plan = {
         "read_default": NA(NO_SCOPES),
         "read_scoped": NA(NO_SCOPES),
+        "read_held": NA(NO_SCOPES),
         "scope_5": NA(NO_SCOPES),
         "scope_5_over_1000": NA(NO_SCOPES),
         "param_call": NA("no parameter binding"),

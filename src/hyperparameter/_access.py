@@ -4,12 +4,22 @@
 ``(default)`` and ``()`` read it. ``hp.scope(...)`` builds a :class:`Scope`.
 None of these objects has a public attribute: every name is a parameter
 (their own state lives under dunder names, which are never keys).
+
+Two implementations of the hot paths (reads, attribute chains, scope entry and
+exit) share this module: the compiled accelerator ``_speedups.c``, when it was
+built, and the pure-Python bases ``_PyAccessor``, ``_PyScope`` and ``_PyRoot``
+below. The public classes add the same methods to either base; the
+accelerator keeps its state in the same ContextVar, layers and records and
+calls the same Python functions on every rare path, so both behave alike.
+``HYPERPARAMETER_PURE_PYTHON=1`` (any value but empty or ``0``) forces the pure-Python
+one; :data:`IMPLEMENTATION` says which one runs.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Tuple
 
 from . import _scope
 from ._keys import _VALID, did_you_mean, split_assignment, validate_key
@@ -24,7 +34,19 @@ __all__ = ["Accessor", "Scope", "enter_layer", "scope"]
 _getframe = sys._getframe
 _stack_set = _scope._stack.set
 _stack_get = _scope._stack.get
+_stack_reset = _scope._stack.reset
 _reads = _scope._reads
+_scope_globals = _scope.__dict__  # `_baseline` is replaced there as a whole, never mutated
+
+_speedups: Any = None
+if os.environ.get("HYPERPARAMETER_PURE_PYTHON", "") in ("", "0"):
+    try:
+        from . import _speedups
+    except ImportError:  # not built (no compiler at install time): the pure-Python one runs
+        _speedups = None
+
+IMPLEMENTATION = "python" if _speedups is None else "compiled"
+"""Which implementation of the hot paths runs: ``"compiled"`` or ``"python"``."""
 
 
 # Attribute names with this shape are Python protocol probes (copy, pickle,
@@ -40,14 +62,8 @@ def _not_a_value(key: str, what: str) -> TypeError:
     )
 
 
-class Accessor:
-    """A handle on one key: ``| default``, ``(default)`` and ``()`` read it.
-
-    Accessors are immutable values: ``opt = hp.scope.optimizer`` can be kept
-    and used later. Child accessors are cached in the instance ``__dict__`` so a
-    repeated ``hp.scope.a.b`` is plain attribute lookup. Comparing, formatting
-    or testing an accessor is a ``TypeError``: it is not the value.
-    """
+class _PyAccessor:
+    """The pure-Python reads of an accessor: the base of :class:`Accessor` when not compiled."""
 
     __slots__ = ("__dict__", "__hp_key__", "__hp_layer__")
     __hp_key__: str
@@ -57,7 +73,6 @@ class Accessor:
         object.__setattr__(self, "__hp_key__", key)
         object.__setattr__(self, "__hp_layer__", layer)
 
-    # reads -----------------------------------------------------------------
     def __or__(self, default: Any = MISSING) -> Any:
         key = self.__hp_key__
         if key not in _reads:
@@ -67,21 +82,46 @@ class Accessor:
                 value = layer[key]
                 break
         else:
-            value = _scope._baseline.get(key, MISSING)
-            if value is MISSING:
+            # Through the module dict: _scope has a module __getattr__, which makes
+            # `_scope._baseline` a slow attribute; `in` + `[]` beat a `.get` call.
+            baseline = _scope_globals["_baseline"]
+            if key not in baseline:
                 if default is MISSING:
                     raise missing_key_error(key)
                 return default
-        cls = value.__class__
-        if cls is Text or (cls is int and default.__class__ is float):
+            value = baseline[key]
+        cls = type(value)
+        if cls is Text or (cls is int and type(default) is float):
             return resolve(value, default, key)
         return value
 
     # One function for `| d`, `(d)` and `()`: the call form costs no second frame.
     __call__ = __or__
 
-    # children --------------------------------------------------------------
     def __getattr__(self, name: str) -> Accessor:
+        return self.__hp_child__(name)
+
+
+if TYPE_CHECKING or _speedups is None:
+    _AccessorBase = _PyAccessor
+else:
+    _AccessorBase = _speedups.AccessorBase
+
+
+class Accessor(_AccessorBase):
+    """A handle on one key: ``| default``, ``(default)`` and ``()`` read it.
+
+    Accessors are immutable values: ``opt = hp.scope.optimizer`` can be kept
+    and used later. Child accessors are cached in the instance ``__dict__`` so a
+    repeated ``hp.scope.a.b`` is plain attribute lookup. Comparing, formatting
+    or testing an accessor is a ``TypeError``: it is not the value.
+    """
+
+    __slots__ = ()
+
+    # children --------------------------------------------------------------
+    def __hp_child__(self, name: str) -> Accessor:
+        # Called for a name not found: make the child accessor and cache it.
         if _is_dunder(name):
             raise AttributeError(name)
         child = Accessor(validate_key(self.__hp_key__ + "." + name), self.__hp_layer__)
@@ -230,7 +270,7 @@ def build_layer(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any
 
 
 def _checked_kwargs(kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """Return ``kwargs`` with validated (NFKC-normalised) keys; the same dict when all were known."""
+    """Return ``kwargs`` with validated (NFKC-normalised) keys; the same dict if all were known."""
     if _VALID.issuperset(kwargs):
         return kwargs
     checked = {}
@@ -242,16 +282,8 @@ def _checked_kwargs(kwargs: Dict[str, Any]) -> Dict[str, Any]:
 # --------------------------------------------------------------------------- scope objects
 
 
-class Scope:
-    """A set of parameter overrides that is in force inside a ``with`` block.
-
-    Build one with ``hp.scope(...)``. Entering pushes its layer on the stack of
-    the current thread or asyncio task; leaving (normally or by an exception)
-    removes exactly that layer, restoring what was in force before. Threads
-    started inside the block do not see it (they start from the baseline);
-    asyncio tasks created inside it do. ``ps.a.b = 1`` and ``ps["a.b"] = 1``
-    write into this scope's layer.
-    """
+class _PyScope:
+    """The pure-Python entry and exit of a scope: the base of :class:`Scope` when not compiled."""
 
     __slots__ = ("__dict__", "__hp_layer__")
     __hp_layer__: Layer
@@ -262,7 +294,7 @@ class Scope:
     def __enter__(self) -> Scope:
         layer = self.__hp_layer__
         layer.tokens.append(_stack_set((layer, *_stack_get())))
-        return self
+        return self  # type: ignore[return-value]
 
     def __exit__(self, *exc: Any) -> None:
         layer = self.__hp_layer__
@@ -270,23 +302,60 @@ class Scope:
         tokens = layer.tokens
         try:
             token = tokens[-1]
-            _scope._stack.reset(token)
+            _stack_reset(token)
             # remove(token), not pop(): another thread may have appended its own token since.
             tokens.remove(token)
         except (IndexError, ValueError, RuntimeError):
-            _scope.exit_foreign(layer, _getframe(1), self._adopt)
+            return _exit_slow(self, layers, _getframe(1), True)  # type: ignore[arg-type]
         if layers and layers[0] is layer:
-            # Not just the reset: an enclosing scope may have exited out of order meanwhile.
+            # The reset put back the stack of our entry; it lacks nothing below us unless
+            # an enclosing scope exited out of order meanwhile (the part below a layer
+            # only ever loses layers), and then it is one layer short of ours.
+            if len(_stack_get()) + 1 != len(layers):
+                _stack_set(layers[1:])
+            return None
+        _scope.remove_out_of_order(layer, layers)
+
+    def __getattr__(self, name: str) -> Accessor:
+        return self.__hp_child__(name)
+
+
+def _exit_slow(scope: Scope, layers: Tuple[Layer, ...], caller: Any, foreign: bool) -> None:
+    """Finish ``Scope.__exit__`` for an entry made elsewhere or a stack out of order."""
+    layer = scope.__hp_layer__
+    if foreign:
+        _scope.exit_foreign(layer, caller, scope._adopt)
+        if layers and layers[0] is layer:
             _stack_set(layers[1:])
             return
-        _scope.remove_out_of_order(layer, layers)
+    _scope.remove_out_of_order(layer, layers)
+
+
+if TYPE_CHECKING or _speedups is None:
+    _ScopeBase = _PyScope
+else:
+    _ScopeBase = _speedups.ScopeBase
+
+
+class Scope(_ScopeBase):
+    """A set of parameter overrides that is in force inside a ``with`` block.
+
+    Build one with ``hp.scope(...)``. Entering pushes its layer on the stack of
+    the current thread or asyncio task; leaving (normally or by an exception)
+    removes exactly that layer, restoring what was in force before. Threads
+    started inside the block do not see it (they start from the baseline);
+    asyncio tasks created inside it do. ``ps.a.b = 1`` and ``ps["a.b"] = 1``
+    write into this scope's layer.
+    """
+
+    __slots__ = ()
 
     def _adopt(self, layer: Layer) -> None:
         object.__setattr__(self, "__hp_layer__", layer)
         self.__dict__.clear()  # cached accessors wrote into the old layer
 
     # reads and writes through the scope object ----------------------------
-    def __getattr__(self, name: str) -> Accessor:
+    def __hp_child__(self, name: str) -> Accessor:
         if _is_dunder(name):
             raise AttributeError(name)
         child = Accessor(validate_key(name), self.__hp_layer__)
@@ -335,15 +404,17 @@ class Scope:
 
 
 _new_scope = object.__new__
-_set_scope_layer = Scope.__dict__["__hp_layer__"].__set__
+_set_scope_layer = _PyScope.__dict__["__hp_layer__"].__set__
 
 
-class _ScopeRoot:
-    """The type of ``hp.scope``: call it to build a scope, read keys from it.
+def _build_scope(args: Tuple[Any, ...], kwargs: Optional[Dict[str, Any]],
+                 origin: Tuple[Any, int]) -> Scope:
+    """Return the scope of ``hp.scope(*args, **kwargs)`` with positional arguments."""
+    return Scope(build_layer(args, kwargs or {}, origin))
 
-    It has no public attributes, so every name (``hp.scope.keys``,
-    ``hp.scope.update``, ``hp.scope.frozen``) is a parameter.
-    """
+
+class _PyRoot:
+    """The pure-Python ``hp.scope(...)`` (the base of ``_ScopeRoot`` without the accelerator)."""
 
     __slots__ = ("__dict__", "__hp_items__")
     __hp_items__: Dict[str, Accessor]
@@ -353,13 +424,14 @@ class _ScopeRoot:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Scope:
         frame = _getframe(1)
-        if frame.f_code.co_flags & 0x200:  # CO_ASYNC_GENERATOR
+        code = frame.f_code
+        if code.co_flags & 0x200:  # CO_ASYNC_GENERATOR
             _scope.check_scope_site(frame)
-        origin = (frame.f_code, frame.f_lasti)
+        origin = (code, frame.f_lasti)
         if args:
             return Scope(build_layer(args, kwargs, origin))
         # The common case, hp.scope(**overrides): kwargs is already a fresh dict.
-        layer = Layer(_checked_kwargs(kwargs))
+        layer = Layer(kwargs if _VALID.issuperset(kwargs) else _checked_kwargs(kwargs))
         layer.origin = origin
         layer.sources = None
         layer.tokens = []
@@ -369,6 +441,25 @@ class _ScopeRoot:
         return made
 
     def __getattr__(self, name: str) -> Accessor:
+        return self.__hp_child__(name)
+
+
+if TYPE_CHECKING or _speedups is None:
+    _RootBase = _PyRoot
+else:
+    _RootBase = _speedups.RootBase
+
+
+class _ScopeRoot(_RootBase):
+    """The type of ``hp.scope``: call it to build a scope, read keys from it.
+
+    It has no public attributes, so every name (``hp.scope.keys``,
+    ``hp.scope.update``, ``hp.scope.frozen``) is a parameter.
+    """
+
+    __slots__ = ()
+
+    def __hp_child__(self, name: str) -> Accessor:
         if _is_dunder(name):
             raise AttributeError(name)
         child = Accessor(validate_key(name))
@@ -411,6 +502,16 @@ class _ScopeRoot:
 
 scope = _ScopeRoot()
 """Read parameters (``hp.scope.a.b | default``) and build scopes (``hp.scope(**overrides)``)."""
+
+if _speedups is not None:
+    _speedups.setup({
+        "stack": _scope._stack, "scope_globals": _scope.__dict__, "reads": _reads,
+        "record_read": record_read, "missing_key_error": missing_key_error,
+        "resolve": resolve, "Text": Text, "MISSING": MISSING, "valid_keys": _VALID,
+        "checked_kwargs": _checked_kwargs, "build_scope": _build_scope,
+        "check_scope_site": _scope.check_scope_site, "exit_slow": _exit_slow,
+        "Layer": Layer, "Scope": Scope,
+    })
 
 
 def enter_layer(

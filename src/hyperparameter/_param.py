@@ -16,6 +16,7 @@ import typing
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, overload
 
 from . import _scope
+from ._access import _speedups
 from ._keys import validate_key
 from ._scope import callable_name
 from ._values import MISSING, Text, resolve
@@ -90,6 +91,8 @@ def _generate(
     call: List[str] = []
     body: List[str] = []
     bindings: List[Binding] = []
+    bound: List[str] = []  # the parameters looked up when the caller leaves them out
+    entries: List[Tuple[str, Tuple[str, ...], Any, Any, bool]] = []
     seen_positional_only = False
     name = callable_name(fn)
     for index, q in enumerate(params):
@@ -137,8 +140,11 @@ def _generate(
         # Only outside values need converting, and ints only for a float target:
         # decide which check this parameter needs now, not at each call.
         needs = f"{q.name}.__class__ is {p}T"
-        if float in (annotation, type(default)):
+        int_too = float in (annotation, type(default))
+        if int_too:
             needs += f" or {q.name}.__class__ is int"
+        bound.append(q.name)
+        entries.append((q.name, keys, default, annotation, int_too))
         convert = (f"if {needs}: {q.name} = {p}convert({q.name}, {p}a{index}, "
                    f"{p}d{index}, {{key!r}})")
         lines = [f"    if {q.name} is {p}M:\n"]
@@ -151,10 +157,22 @@ def _generate(
     if seen_positional_only:
         signature.append("/")
     is_async = inspect.iscoroutinefunction(fn)
+    lookups = ""
+    if bound:
+        # Nothing is looked up when the caller passed every bound parameter.
+        lookups = f"    if {' or '.join(f'{n} is {p}M' for n in bound)}:\n"
+        if _speedups is not None:
+            # The compiled lookup does what the Python below does, for all of them at once.
+            env[f"{p}fill"] = _speedups.fill
+            env[f"{p}spec"] = (fn, _missing_argument, _convert_outside, tuple(entries))
+            names = ", ".join(bound)
+            lookups += f"        {names}, = {p}fill({p}spec, {names})\n"
+        else:
+            lookups += f"        {p}layers = (*{p}get(), {p}S._baseline)\n"
+            lookups += "".join("    " + line + "\n" for line in "".join(body).splitlines())
     source = (
         f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"
-        f"    {p}layers = (*{p}get(), {p}S._baseline)\n"
-        f"{''.join(body)}"
+        f"{lookups}"
         f"    return {'await ' if is_async else ''}{p}fn({', '.join(call)})\n"
     )
     exec(compile(source, f"<@hp.param wrapper of {name}>", "exec"), env)
