@@ -617,4 +617,4 @@ def test_publish_then_read_gives_back_every_value_with_its_type(tmp_path, name, 
     store.publish(prefix_free)
     got = store.read()
     assert got == prefix_free
-    assert all(stores._same(got[k], v) for k, v in prefix_free.items())
+    assert all(stores.same_value(got[k], v) for k, v in prefix_free.items())
