@@ -36,13 +36,15 @@ def assert_consistent(node: Any) -> None:
             )
         cached = cfgnode._KIDS_GET(current)
         if cached is not None:
-            kids, seqs = cached
+            kids, seqs, _ = cached
             expected = [v for v in dict.values(current) if isinstance(v, CfgNode)]
             assert sorted(map(id, kids)) == sorted(map(id, expected)), "stale child cache"
             others = [
                 k
                 for k, v in dict.items(current)
-                if type(v) not in ATOMIC and not isinstance(v, CfgNode)
+                if type(v) not in ATOMIC
+                and not isinstance(v, CfgNode)
+                and not (type(v) is tuple and all(type(i) in ATOMIC for i in v))
             ]
             assert sorted(map(repr, seqs)) == sorted(map(repr, others)), "stale value cache"
         stack.extend(v for v in dict.values(current) if isinstance(v, CfgNode))

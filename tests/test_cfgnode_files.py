@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfgnode_checks import assert_consistent, shape
-from hyperparameter import cfgnode
+from hyperparameter import _yaml, cfgnode
 from hyperparameter.cfgnode import CfgNode, load_cfg
 from hyperparameter.errors import (
     ConfigAssertionError,
@@ -270,15 +270,17 @@ def test_libyaml_is_used_when_available() -> None:
     """The loader and dumper come from libyaml when PyYAML was built with it."""
     if not getattr(yaml, "__with_libyaml__", False):
         pytest.skip("PyYAML without libyaml")
-    assert issubclass(cfgnode._yaml_loader(), yaml.CSafeLoader)
-    assert issubclass(cfgnode._yaml_dumper(), yaml.CSafeDumper)
+    assert issubclass(_yaml._loader_class(False), yaml.CSafeLoader)
+    assert issubclass(_yaml._dumper_class(False), yaml.CSafeDumper)
 
 
 @pytest.fixture
 def pure_python_yaml(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Make CfgNode use PyYAML's pure-Python safe loader and dumper, as without libyaml."""
-    monkeypatch.setattr(cfgnode, "_YAML_LOADER", yaml.SafeLoader)
-    monkeypatch.setattr(cfgnode, "_YAML_DUMPER", yaml.SafeDumper)
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    monkeypatch.delattr(yaml, "CSafeDumper", raising=False)
+    monkeypatch.setattr(_yaml, "_LOADERS", {})
+    monkeypatch.setattr(_yaml, "_DUMPERS", {})
     yield
 
 
@@ -295,14 +297,10 @@ def test_pure_python_fallback_gives_the_same_results(pure_python_yaml: None) -> 
     assert load_cfg(cfg.dump()).MODEL.DEPTH == 50
 
 
-def test_fallback_is_chosen_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_is_chosen_without_libyaml(pure_python_yaml: None) -> None:
     """When PyYAML has no CSafeLoader/CSafeDumper the pure-Python classes are used."""
-    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
-    monkeypatch.delattr(yaml, "CSafeDumper", raising=False)
-    monkeypatch.setattr(cfgnode, "_YAML_LOADER", None)
-    monkeypatch.setattr(cfgnode, "_YAML_DUMPER", None)
-    assert cfgnode._yaml_loader() is yaml.SafeLoader
-    assert cfgnode._yaml_dumper() is yaml.SafeDumper
+    assert issubclass(_yaml._loader_class(False), yaml.SafeLoader)
+    assert _yaml._dumper_class(False) is yaml.SafeDumper
     assert load_cfg("A: 1\n").A == 1
 
 
@@ -462,7 +460,7 @@ def test_checks_survive_python_O() -> None:
     out = run_python(
         """
         import hyperparameter as hp
-        from hyperparameter import cfgnode
+        from hyperparameter import _yaml, cfgnode
         assert False, "asserts are off"  # proves -O is in effect when nothing fails here
         cfg = hp.CfgNode({"A": {"B": 1}})
         checks = {

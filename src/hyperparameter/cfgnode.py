@@ -51,9 +51,11 @@ from typing import (
     Union,
 )
 
+from ._formats import extension, read_text, run_python
 from ._keys import did_you_mean
 from ._source import sources_of, tag_tree, tree_flag
 from ._tree import MAX_DEPTH, too_deep
+from ._yaml import load_yaml_text, safe_dump
 from .errors import (
     ConfigAssertionError,
     ConfigAttributeError,
@@ -100,83 +102,6 @@ else:
     _ListBase = list
 
 
-# --- YAML, imported on first use so that ``import hyperparameter`` stays light ----------------
-
-_YAML_LOADER: Any = None
-_YAML_DUMPER: Any = None
-
-
-def _yaml_loader() -> Any:
-    """Return the safe YAML loader class: libyaml's when PyYAML has it, else pure Python.
-
-    The libyaml loader here uses the constructors and resolvers registered on
-    ``yaml.SafeLoader``, so code that extends ``yaml.safe_load`` (as YACS users
-    do, for YACS reads with it) is honoured.
-    """
-    global _YAML_LOADER
-    if _YAML_LOADER is None:
-        import yaml
-
-        fast = getattr(yaml, "CSafeLoader", None)
-        if fast is None:
-            _YAML_LOADER = yaml.SafeLoader
-        else:
-            safe = yaml.SafeLoader
-
-            class _Loader(fast):  # type: ignore[misc,valid-type]
-                yaml_constructors = property(lambda self: safe.yaml_constructors)
-                yaml_multi_constructors = property(lambda self: safe.yaml_multi_constructors)
-                yaml_implicit_resolvers = property(lambda self: safe.yaml_implicit_resolvers)
-                yaml_path_resolvers = property(lambda self: safe.yaml_path_resolvers)
-
-            _YAML_LOADER = _Loader
-    return _YAML_LOADER
-
-
-def _yaml_dumper() -> Any:
-    """Return the safe YAML dumper class: libyaml's when PyYAML has it, else pure Python.
-
-    As for loading, the representers and resolvers are those registered on
-    ``yaml.SafeDumper``, which ``yaml.safe_dump`` (and so YACS) would use.
-    """
-    global _YAML_DUMPER
-    if _YAML_DUMPER is None:
-        import yaml
-
-        fast = getattr(yaml, "CSafeDumper", None)
-        if fast is None:
-            _YAML_DUMPER = yaml.SafeDumper
-        else:
-            safe = yaml.SafeDumper
-
-            class _Dumper(fast):  # type: ignore[misc,valid-type]
-                yaml_representers = property(lambda self: safe.yaml_representers)
-                yaml_multi_representers = property(lambda self: safe.yaml_multi_representers)
-                yaml_implicit_resolvers = property(lambda self: safe.yaml_implicit_resolvers)
-                yaml_path_resolvers = property(lambda self: safe.yaml_path_resolvers)
-
-            _YAML_DUMPER = _Dumper
-    return _YAML_DUMPER
-
-
-def _yaml_load(stream: Any) -> Any:
-    import yaml
-
-    # Imported here: files imports this module. It refuses, with a ConfigFileError, text
-    # nested deeper than libyaml can compose without crashing, and endless or exploding
-    # aliases, which yaml.safe_load (and so YACS) would crash or hang on.
-    from .files import _load_yaml_text
-
-    return _load_yaml_text(stream, "YAML text", lambda text: yaml.load(text, Loader=_yaml_loader()))
-
-
-def _yaml_dump(data: Any, **kwargs: Any) -> Any:
-    import yaml
-
-    # The same call as yaml.safe_dump, with the libyaml dumper when there is one.
-    return yaml.dump_all([data], Dumper=_yaml_dumper(), **kwargs)
-
-
 # --- small helpers ----------------------------------------------------------------------------
 
 
@@ -219,14 +144,14 @@ _LIST_EXTEND = list.extend
 _DICT_NEW = dict.__new__
 _DICT_UPDATE = dict.update
 
-# Where a frozen container sits, for messages: (key path from the root, index suffixes).
-_Where = Tuple[Tuple[Any, ...], Tuple[str, ...]]
-_NOWHERE: _Where = ((), ())
+# Where a frozen container sits, for messages: (path of its node, key, index suffixes).
+_Where = Tuple[Tuple[Any, ...], Any, Tuple[str, ...]]
+_NOWHERE: _Where = ((), None, ())
 
 
 def _where_text(where: _Where) -> str:
-    path, suffixes = where
-    return _join(path) + "".join(suffixes)
+    path, key, suffixes = where
+    return _join(path if key is None else (*path, key)) + "".join(suffixes)
 
 
 def _frozen_container_error(container: Any, verb: str) -> FrozenConfigError:
@@ -379,14 +304,14 @@ def _freeze_value(value: Any, where: _Where, memo: Dict[int, Any], depth: int = 
     cls = value.__class__
     if cls in _ATOMIC or cls in _FROZEN:
         return value
+    if cls is not list and cls is not tuple and cls is not dict:
+        return value
     found = memo.get(id(value))
     if found is not None:
         return found
-    if cls is not list and cls is not tuple and cls is not dict:
-        return value
     if depth >= MAX_DEPTH:
         raise _value_too_deep(where)
-    path, suffixes = where
+    path, key, suffixes = where
     if cls is dict:
         frozen_dict = _DICT_NEW(FrozenDict)
         _FD_KEY_SET(frozen_dict, where)
@@ -394,8 +319,8 @@ def _freeze_value(value: Any, where: _Where, memo: Dict[int, Any], depth: int = 
         _DICT_UPDATE(
             frozen_dict,
             {
-                key: _freeze_value(item, (path, (*suffixes, f"[{key!r}]")), memo, depth + 1)
-                for key, item in value.items()
+                name: _freeze_value(item, (path, key, (*suffixes, f"[{name!r}]")), memo, depth + 1)
+                for name, item in value.items()
             },
         )
         return frozen_dict
@@ -403,7 +328,7 @@ def _freeze_value(value: Any, where: _Where, memo: Dict[int, Any], depth: int = 
     for item in value:
         if item.__class__ not in _ATOMIC:
             items = [
-                _freeze_value(item, (path, (*suffixes, f"[{index}]")), memo, depth + 1)
+                _freeze_value(item, (path, key, (*suffixes, f"[{index}]")), memo, depth + 1)
                 for index, item in enumerate(value)
             ]
             break
@@ -426,11 +351,11 @@ def _thaw(value: Any, memo: Dict[int, Any], depth: int = 0) -> Any:
     cls = value.__class__
     if cls in _ATOMIC:
         return value
+    if cls is not list and cls is not tuple and cls is not dict and cls not in _FROZEN:
+        return value
     found = memo.get(id(value))
     if found is not None:
         return found
-    if cls is not list and cls is not tuple and cls is not dict and cls not in _FROZEN:
-        return value
     if depth >= MAX_DEPTH:
         raise _value_too_deep(getattr(value, "_hp_key", _NOWHERE))
     if cls is dict or cls is FrozenDict:
@@ -447,17 +372,20 @@ def _thaw(value: Any, memo: Dict[int, Any], depth: int = 0) -> Any:
         new_dict.update(pairs)
         memo[id(value)] = new_dict
         return new_dict
+    for item in value:
+        if item.__class__ not in _ATOMIC:
+            break
+    else:  # only atomic items: the usual case
+        if cls is FrozenList:
+            memo[id(value)] = plain = list(value)
+            return plain
+        return value
     if cls is FrozenList:
         new_list: List[Any] = []
         memo[id(value)] = new_list
         new_list.extend([_thaw(item, memo, depth + 1) for item in value])
         return new_list
     memo[id(value)] = value
-    for item in value:
-        if item.__class__ not in _ATOMIC:
-            break
-    else:
-        return value
     items = [_thaw(item, memo, depth + 1) for item in value]
     if all(new is old for new, old in zip(items, value)):
         return value
@@ -690,7 +618,7 @@ class CfgNode(_DictBase):
                 value = _copy_value(value, memo)
                 if isinstance(value, CfgNode):
                     kids.append(value)
-                else:
+                elif value.__class__ is not tuple or not _atomic_items(value):
                     seqs.append(key)
             items[key] = value
             if key.__class__ is str and key not in nomirror:
@@ -708,7 +636,7 @@ class CfgNode(_DictBase):
                     new_state[key] = _copy_value(value, memo)
         new_state.update(mirrors)
         _PATH_SET(new, _path_of(self))
-        _KIDS_SET(new, (tuple(kids), tuple(seqs)))
+        _KIDS_SET(new, (tuple(kids), tuple(seqs), None))
         return new
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -737,8 +665,10 @@ class CfgNode(_DictBase):
         """
         plain = _to_plain(self, [], {})
         if tree_flag(self, "interpolated"):
-            plain = _escape_interpolation(plain)
-        return _yaml_dump(plain, **kwargs)
+            # Written for hp.load to read back: literal ${ escaped, and text that YAML 1.2
+            # would read as a number ('1e-3') quoted.
+            return safe_dump(_escape_interpolation(plain), yaml12=True, **kwargs)
+        return safe_dump(plain, **kwargs)
 
     # --- merging ------------------------------------------------------------------------------
 
@@ -749,15 +679,23 @@ class CfgNode(_DictBase):
         paths, relative to the including file) names files merged in first, as in
         fvcore/detectron2 configs; off by default, as in YACS.
         """
+        path = os.fspath(cfg_filename)
         if allow_base:
-            from .files import read_mapping
+            from ._compose import read_mapping
 
-            # One implementation of _BASE_ for hp.load and CfgNode; .py files
-            # run here as they always do in merge_from_file.
-            cfg = type(self)(read_mapping(cfg_filename, allow_base=True, allow_python=True))
+            # One implementation of _BASE_ for hp.load and CfgNode, with YACS's reading
+            # rules (the last of duplicate keys wins). The file named here runs if it is a
+            # .py file, as always in merge_from_file; a .py file named in _BASE_ never runs.
+            cfg = type(self)(read_mapping(path, allow_base=True, allow_python=True))
+        elif extension(path) in _YAML_EXTS or extension(path) in _PY_EXTS:
+            # Read as every config file is (a regular file, within the size limit, UTF-8),
+            # then through load_cfg as YACS does, so that subclasses' overrides apply.
+            stream = io.StringIO(read_text(path))
+            stream.name = path
+            cfg = self.load_cfg(stream)
         else:
-            with open(cfg_filename, encoding="utf-8") as stream:
-                cfg = self.load_cfg(stream)
+            with open(path, encoding="utf-8") as opened:  # refused there, as in YACS
+                cfg = self.load_cfg(opened)
         self.merge_from_other_cfg(cfg)
 
     def merge_from_other_cfg(self, cfg_other: CfgNode) -> None:
@@ -826,26 +764,39 @@ class CfgNode(_DictBase):
         # Every node of the subtree, each once; in strict nodes the lists and dicts are
         # swapped for read-only copies (plain ones again on defrost). The new values are
         # all made first, so that a value nested too deep to freeze changes nothing.
-        nodes = _subtree(self)
-        swaps: List[Tuple[CfgNode, Any, Any]] = []
+        # One pass over the subtree (each node once, without recursion), then the changes:
+        # a value nested too deep to freeze raises before anything changed.
+        nodes = [self]
+        seen = {id(self)}
+        updates = []
         memo: Dict[int, Any] = {}
-        for node in nodes:
-            if type(node)._hp_strict:
-                keys = _cache(node)[1]
-                for key in keys:
-                    value = dict.__getitem__(node, key)
-                    if is_immutable:
-                        new = _freeze_value(value, ((*_path_of(node), key), ()), memo)
-                    else:
-                        new = _thaw(value, memo)
-                    if new is not value:
-                        swaps.append((node, key, new))
+        for node in nodes:  # grows while it is walked
+            try:
+                cached = node._hp_kids
+            except AttributeError:  # built without __init__
+                cached = None
+            if cached is None:
+                cached = _cache(node)
+            for child in cached[0]:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    nodes.append(child)
+            if not cached[1] or not type(node)._hp_strict:
+                continue
+            # twins: (plain values, frozen copies, the same two for the mirror) from the
+            # last freeze, kept until the node changes, so that freeze/defrost cycles swap
+            # whole maps. Freezing again compares them first (a deep ==, in C): a list
+            # changed in place while the node was not frozen is copied again.
+            twins = cached[2]
+            if twins is None or (is_immutable and twins[0] != twins[1]):
+                twins = _make_twins(node, cached[1], is_immutable, memo)
+                _KIDS_SET(node, (cached[0], cached[1], twins))
+            updates.append((node, twins[1], twins[3]) if is_immutable else (node, *twins[::2]))
         for node in nodes:
             node.__dict__[_IMMUTABLE] = is_immutable
-        for node, key, new in swaps:
-            dict.__setitem__(node, key, new)
-            if key.__class__ is str and key not in type(node)._hp_nomirror:
-                node.__dict__[key] = new
+        for node, values, mirrors in updates:
+            dict.update(node, values)
+            node.__dict__.update(mirrors)
 
     def clone(self: _T) -> _T:
         """Return an independent deep copy (frozen if this node is frozen)."""
@@ -955,7 +906,8 @@ class CfgNode(_DictBase):
 
     @classmethod
     def _load_cfg_from_yaml_str(cls: Type[_T], str_obj: Any) -> _T:
-        data = _yaml_load(str_obj)
+        # PyYAML's safe_load rules, as YACS reads; the last of duplicate keys wins.
+        data = load_yaml_text(str_obj, "YAML text", duplicates="last")
         if data is not None and not isinstance(data, dict):
             raise ConfigFileError(
                 f"the YAML text holds a {type(data).__name__} ({_short(data)}), not a mapping; "
@@ -965,19 +917,20 @@ class CfgNode(_DictBase):
 
     @classmethod
     def _load_cfg_py_source(cls: Type[_T], filename: str) -> _T:
-        module = _load_module_from_file("hyperparameter.cfgnode.override", filename)
-        if not hasattr(module, "cfg"):
+        # Run as every Python config file runs (same __name__ with or without allow_base).
+        namespace = run_python(filename)
+        if "cfg" not in namespace:
             raise ConfigAssertionError(
                 f"Python module from file {filename} must have 'cfg' attr; define a variable "
                 "named cfg (a dict or a CfgNode) in that file"
             )
-        if not isinstance(module.cfg, dict):
+        cfg = namespace["cfg"]
+        if not isinstance(cfg, dict):
             raise ConfigAssertionError(
-                f"Imported module 'cfg' attr must be in {{dict, CfgNode}} but is "
-                f"{type(module.cfg)} instead: 'cfg' in Python config file {filename!r} must be "
-                "a dict or a CfgNode"
+                f"Imported module 'cfg' attr must be in {{dict, CfgNode}} but is {type(cfg)} "
+                f"instead: 'cfg' in Python config file {filename!r} must be a dict or a CfgNode"
             )
-        return cls(module.cfg)
+        return cls(cfg)
 
     @classmethod
     def _decode_cfg_value(cls, value: Any) -> Any:
@@ -1088,11 +1041,18 @@ def _restore_cfgnode(
     return node
 
 
-def _cache(node: CfgNode) -> Tuple[Tuple[CfgNode, ...], Tuple[Any, ...]]:
-    """Return (child nodes, keys of other non-atomic values) of ``node``.
+_Cache = Tuple[
+    Tuple["CfgNode", ...], Tuple[Any, ...], Optional[Tuple[Dict[Any, Any], Dict[Any, Any]]]
+]
 
-    Cached until the next change of ``node``, so that freeze() and set_new_allowed()
-    do not look at every leaf each time.
+
+def _cache(node: CfgNode) -> _Cache:
+    """Return (child nodes, keys of values that freeze() must look into, twins) of ``node``.
+
+    The second are the keys of lists, dicts and tuples holding more than atomic
+    values; the third is what freeze() last swapped (see ``_immutable``). Cached
+    until the next change of ``node``, so that freeze() and set_new_allowed() do not
+    look at every leaf each time.
     """
     try:
         cached = _KIDS_GET(node)
@@ -1102,14 +1062,22 @@ def _cache(node: CfgNode) -> Tuple[Tuple[CfgNode, ...], Tuple[Any, ...]]:
         kids = []
         seqs = []
         for key, value in dict.items(node):
-            if value.__class__ not in _ATOMIC:
+            cls = value.__class__
+            if cls not in _ATOMIC:
                 if isinstance(value, CfgNode):
                     kids.append(value)
-                else:
+                elif cls is not tuple or not _atomic_items(value):
                     seqs.append(key)
-        cached = (tuple(kids), tuple(seqs))
+        cached = (tuple(kids), tuple(seqs), None)
         _KIDS_SET(node, cached)
     return cached
+
+
+def _atomic_items(items: Any) -> bool:
+    for item in items:
+        if item.__class__ not in _ATOMIC:
+            return False
+    return True
 
 
 def _kids(node: CfgNode) -> Tuple[CfgNode, ...]:
@@ -1118,17 +1086,51 @@ def _kids(node: CfgNode) -> Tuple[CfgNode, ...]:
 
 
 def _subtree(root: CfgNode) -> List[CfgNode]:
-    """Return ``root`` and every node under it, each once, without recursion."""
+    """Return ``root`` and every node under it, each once, without recursion.
+
+    Fills each node's cache (``_cache``) on the way.
+    """
     nodes = [root]
     seen = {id(root)}
-    index = 0
-    while index < len(nodes):
-        for child in _cache(nodes[index])[0]:
+    for node in nodes:  # grows while it is walked
+        for child in _cache(node)[0]:
             if id(child) not in seen:
                 seen.add(id(child))
                 nodes.append(child)
-        index += 1
     return nodes
+
+
+def _make_twins(
+    node: CfgNode,
+    keys: Tuple[Any, ...],
+    freezing: bool,
+    memo: Dict[int, Any],
+) -> Tuple[Dict[Any, Any], Dict[Any, Any], Dict[Any, Any], Dict[Any, Any]]:
+    """Return (plain values, frozen copies, plain mirrors, frozen mirrors) of ``keys``.
+
+    From the values the node holds now: plain ones when freezing, frozen ones when
+    defrosting (a list changed in place through another reference while the node was
+    frozen is left out: the frozen copy is what the node showed).
+    """
+    get = dict.__getitem__
+    current = {key: get(node, key) for key in keys}
+    if freezing:
+        path = _path_of(node)
+        plain = current
+        frozen = {key: _freeze_value(v, (path, key, ()), memo) for key, v in current.items()}
+    else:
+        frozen = current
+        plain = {key: _thaw(v, memo) for key, v in current.items()}
+    nomirror = type(node)._hp_nomirror
+    if all(key.__class__ is str and key not in nomirror for key in keys):
+        return plain, frozen, plain, frozen
+    mirrorable = [key for key in keys if key.__class__ is str and key not in nomirror]
+    return (
+        plain,
+        frozen,
+        {key: plain[key] for key in mirrorable},
+        {key: frozen[key] for key in mirrorable},
+    )
 
 
 def _raw_set(node: CfgNode, key: Any, value: Any) -> None:
@@ -1249,8 +1251,8 @@ def _logged_set(node: Any, key: Any, value: Any, log: List[Tuple[Any, Any, Any]]
         and _same(value, old)
     ):
         return
+    node[key] = value  # a refusal (frozen, a cycle) changes nothing: nothing to undo
     log.append((node, key, old))
-    node[key] = value
 
 
 def _same(new: Any, old: Any) -> bool:
