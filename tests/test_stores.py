@@ -136,6 +136,13 @@ def test_bad_publish_is_refused_before_anything_is_written(json_store, changes, 
         before.st_ino, before.st_mtime_ns, text)
 
 
+def test_publish_into_a_missing_directory_names_the_store(tmp_path):
+    """A store whose directory does not exist cannot be written: StoreError names it."""
+    store = FileStore(tmp_path / "nowhere" / "p.json")
+    with pytest.raises(StoreError, match=r"cannot write file://.*nowhere/p.json: No such file"):
+        store.publish({"a": 1})
+
+
 def test_publish_replaces_the_file_by_rename_and_leaves_no_temporary_file(json_store):
     """Each publish puts a new file in place (new inode) and leaves only the store and its lock."""
     inode = os.stat(json_store.path).st_ino

@@ -86,12 +86,19 @@ class FileStore:
         """
         encoded, removed = encode_changes(self.url, changes, remove)
         directory = os.path.dirname(self.path)
-        with _FileLock(os.path.join(directory, f".{os.path.basename(self.path)}.lock")):
-            current = self._load() or {}
-            current.update(encoded)
-            for key in removed:
-                current.pop(key, None)
-            self._replace(current)
+        try:
+            with _FileLock(os.path.join(directory, f".{os.path.basename(self.path)}.lock")):
+                current = self._load() or {}
+                current.update(encoded)
+                for key in removed:
+                    current.pop(key, None)
+                self._replace(current)
+        except StoreError:
+            raise
+        except OSError as exc:  # no directory, no permission, disk full: nothing was replaced
+            raise StoreError(
+                f"cannot write {self.url}: {exc.strerror or exc}; the store is unchanged"
+            ) from None
 
     def _replace(self, values: Dict[str, Any]) -> None:
         if self.yaml:
