@@ -18,6 +18,7 @@ import os
 import pickle
 import tempfile
 import types
+from ast import literal_eval
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from unittest import mock
 
@@ -839,7 +840,12 @@ DIFFERENCES: Dict[str, Any] = {
     "self-containing-node": (self_containing, ("ok", ["B", "SELF"]), ("error", NestingError)),
 }
 
-STRICT = types.SimpleNamespace(CfgNode=hp.CfgNode, load_cfg=hp.load_cfg, __name__="hyperparameter")
+STRICT = types.SimpleNamespace(
+    CfgNode=hp.CfgNode,
+    load_cfg=hp.load_cfg,
+    _merge_a_into_b=hpyacs._merge_a_into_b,
+    __name__="hyperparameter",
+)
 
 
 @pytest.mark.parametrize(
@@ -865,3 +871,139 @@ def test_documented_difference(
         assert outcome(lambda: run(yacs_config)) == yacs_outcome
         assert outcome(lambda: run(hpyacs)) == hp_outcome
         assert outcome(lambda: run(STRICT)) == hp_outcome
+
+
+# --- part 4: where YACS raises, our message starts with YACS's words ---------------------------
+
+
+def _frozen_setattr(lib: Any) -> Any:
+    cfg = lib.CfgNode({"A": 1})
+    cfg.freeze()
+    cfg.A = 2
+
+
+def _renamed_merge(lib: Any) -> Any:
+    cfg = lib.CfgNode({"NEW": 1})
+    cfg.register_renamed_key("OLD", "NEW", message="Use NEW.")
+    cfg.merge_from_list(["OLD", "2"])
+
+
+def _registered_twice(kind: str) -> Callable[[Any], Any]:
+    def run(lib: Any) -> Any:
+        cfg = lib.CfgNode({"A": 1})
+        register = (
+            cfg.register_deprecated_key
+            if kind == "deprecated"
+            else lambda key: cfg.register_renamed_key(key, "B")
+        )
+        register("A")
+        register("A")
+
+    return run
+
+
+def _dump_invalid(lib: Any) -> Any:
+    cfg = lib.CfgNode({"A": 1})
+    cfg["X"] = {1}
+    cfg.dump()
+
+
+PY_FOLDER = tempfile.mkdtemp(prefix="oracle-py-")  # one path, so both messages name it
+
+
+def _python_file(body: str) -> Callable[[Any], Any]:
+    def run(lib: Any) -> Any:
+        path = write(os.path.join(PY_FOLDER, "over.py"), body)
+        with open(path) as stream:
+            lib.load_cfg(stream)
+
+    return run
+
+
+def _unsupported_file(lib: Any, stream: Any) -> Any:
+    lib.load_cfg(stream)
+
+
+MESSAGE_CASES: Dict[str, Callable[[Any], Any]] = {
+    "constructor-invalid-type": lambda lib: lib.CfgNode({"A": {"B": {1}}}),
+    "frozen-setattr": _frozen_setattr,
+    "internal-state-setattr": lambda lib: setattr(lib.CfgNode(), "__immutable__", True),
+    "setattr-invalid-type": lambda lib: setattr(lib.CfgNode(), "X", {1}),
+    "dump-invalid-type": _dump_invalid,
+    "merge-list-odd": lambda lib: lib.CfgNode({"A": 1}).merge_from_list(["A"]),
+    "merge-list-unknown": lambda lib: lib.CfgNode({"A": 1}).merge_from_list(["B", "1"]),
+    "merge-list-unknown-nested": lambda lib: lib.CfgNode({"A": {"C": 1}}).merge_from_list(
+        ["A.B", "1"]
+    ),
+    "deprecated-twice": _registered_twice("deprecated"),
+    "renamed-twice": _registered_twice("renamed"),
+    "renamed-key": _renamed_merge,
+    "load-cfg-argument": lambda lib: lib.load_cfg(3),
+    "python-file-without-cfg": _python_file("x = 1\n"),
+    "python-file-cfg-not-a-dict": _python_file("cfg = [1]\n"),
+    "merge-a-not-a-node": lambda lib: lib._merge_a_into_b({}, lib.CfgNode(), lib.CfgNode(), []),
+    "merge-b-not-a-node": lambda lib: lib._merge_a_into_b(lib.CfgNode(), {}, lib.CfgNode(), []),
+    "merge-unknown-key": lambda lib: lib.CfgNode({"A": {"C": 1}}).merge_from_other_cfg(
+        lib.CfgNode({"A": {"B": 1}})
+    ),
+    "type-mismatch": lambda lib: lib.CfgNode({"A": {"B": 1}}).merge_from_list(["A.B", "x"]),
+    "type-mismatch-list": lambda lib: lib.CfgNode({"A": [1]}).merge_from_other_cfg(
+        lib.CfgNode({"A": "x"})
+    ),
+    "missing-attribute": lambda lib: lib.CfgNode({"A": 1}).B,
+}
+
+
+def _message(error: BaseException) -> str:
+    """Return the text a user reads: KeyError's argument (str() quotes it), else str()."""
+    text = str(error.args[0]) if isinstance(error, KeyError) else str(error)
+    # The class of the node is named in a few messages: compare the words around it.
+    for name in (
+        "yacs.config.CfgNode",
+        "hyperparameter.yacs.CfgNode",
+        "hyperparameter.cfgnode.CfgNode",
+    ):
+        text = text.replace(name, "CfgNode")
+    return text
+
+
+def _raised(run: Callable[[Any], Any], lib: Any) -> BaseException:
+    try:
+        run(lib)
+    except Exception as error:  # compared by the caller
+        return error
+    raise AssertionError(f"{lib.__name__} raised nothing")
+
+
+@pytest.mark.parametrize("face", ["yacs-face", "strict"])
+@pytest.mark.parametrize("run", list(MESSAGE_CASES.values()), ids=list(MESSAGE_CASES))
+def test_message_starts_with_yacs_wording(run: Callable[[Any], Any], face: str) -> None:
+    """Same exception type (or a subclass) as YACS, and YACS's message is the start of ours."""
+    lib = hpyacs if face == "yacs-face" else STRICT
+    with quiet_logs():
+        theirs = _raised(run, yacs_config)
+        ours = _raised(run, lib)
+    assert isinstance(ours, type(theirs)), (type(ours), type(theirs))
+    expected = _message(theirs)
+    if expected.startswith("Imported module 'cfg' attr must be in "):
+        # YACS prints a set of two classes, one of them its own: compare the words.
+        expected = "Imported module 'cfg' attr must be in "
+    got = _message(ours)
+    assert got.startswith(expected), f"\n ours: {got}\nyacs: {expected}"
+    # A hint follows, except where YACS's words already name the fix (a renamed key).
+    assert len(got) > len(expected) or "was renamed to" in got, "no hint after it"
+
+
+def test_unsupported_file_message_starts_with_yacs_wording(tmp_path: Any) -> None:
+    """load_cfg of an open .json file: YACS's words (with the same file object) come first."""
+    path = write(str(tmp_path / "over.json"), "{}")
+    with open(path) as stream:
+        theirs = _raised(lambda lib: _unsupported_file(lib, stream), yacs_config)
+        ours = _raised(lambda lib: _unsupported_file(lib, stream), hpyacs)
+    assert type(theirs) is Exception and isinstance(ours, Exception)
+    # The same words; the set of extensions prints in an order that each module's compiled
+    # constants decide, so it is compared as a set.
+    head, _, extensions = str(theirs).partition("; only ")
+    assert str(ours).startswith(f"{head}; only {{") and "'.json'" in str(ours)
+    shown = str(ours).partition("; only ")[2].partition("}")[0] + "}"
+    assert literal_eval(shown) == literal_eval(extensions.partition(" are supported")[0])

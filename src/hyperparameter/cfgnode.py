@@ -1429,7 +1429,13 @@ def _unknown_list_key_error(
             f"Non-existent key: {full_key}; {where!r} is a value ({_short(node)}), not a "
             "CfgNode, so it has no sub-keys"
         )
-    return ConfigAssertionError(f"Non-existent key: {_unknown_key_message(root, full_key)}")
+    message = _unknown_key_message(root, full_key)
+    if message == full_key:  # no close key to suggest
+        message += (
+            "; merge_from_list changes existing keys only: check the spelling, or add the key "
+            "to the defaults"
+        )
+    return ConfigAssertionError(f"Non-existent key: {message}")
 
 
 # --- module-level functions that YACS extensions import ---------------------------------------
