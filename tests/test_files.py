@@ -636,10 +636,10 @@ def _same(a: Any, b: Any) -> bool:
 @given(tree=_TREE)
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_dump_then_load_gives_the_same_tree(tmp_path: Path, fmt: str, tree: Dict[str, Any]) -> None:
-    """A tree dumped as YAML or JSON loads back equal, value types included."""
+    """A tree dumped as YAML (for YAML 1.2 numbers) or JSON loads back equal, types included."""
     path = tmp_path / f"cfg.{fmt}"
     if fmt == "yaml":
-        path.write_text(yaml.safe_dump(tree), encoding="utf-8")
+        path.write_text(_yaml.safe_dump(tree, yaml12=True), encoding="utf-8")
     else:
         path.write_text(json.dumps(tree), encoding="utf-8")
     assert _same(read(path), tree)

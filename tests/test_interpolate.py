@@ -46,7 +46,7 @@ def test_literal_reference_survives_load_dump_load(in_tmp: Path) -> None:
     assert first.t == "cost ${x} and 1"
     assert first.u == "$${x}"
     assert _source.tree_flag(first, "interpolated") is True
-    (in_tmp / "d.yaml").write_text(_yaml.safe_dump(_interpolate.escape(first)), encoding="utf-8")
+    (in_tmp / "d.yaml").write_text(_yaml.safe_dump(_interpolate.escape(first), yaml12=True), encoding="utf-8")
     assert hp.load("d.yaml") == first
 
 

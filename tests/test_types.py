@@ -69,6 +69,7 @@ CONVERTS = [
     ("p/q", Path0, Path0("p/q"), "text-other-class"),
     ("[1, 'a']", MISSING, [1, "a"], "text-no-target-literal"),
     ("plain", Any, "plain", "text-any-stays-text"),
+    ("42", Any, 42, "text-any-literal"),
     ("0.5", object, 0.5, "text-object-literal"),
     # typed values from a file or store
     (3, float, 3.0, "int-widens-to-float"),
@@ -77,7 +78,8 @@ CONVERTS = [
     (1, Optional[float], 1.0, "optional-widens"),
     (None, Optional[int], None, "none-for-optional"),
     ([1, "2"], List[int], [1, 2], "list-str-items-are-text"),
-    (["1", "a"], list, ["1", "a"], "untyped-list-items-unchanged"),
+    (["1", "a"], list, [1, "a"], "untyped-list-text-items-are-literals"),
+    ({"1": "2"}, dict, {"1": 2}, "untyped-dict-keys-stay"),
     ([1, 2], Tuple[int, ...], (1, 2), "list-to-tuple"),
     ({"a": "1"}, Dict[str, float], {"a": 1.0}, "dict-values-converted"),
     (2, Mode, Mode.SLOW, "int-to-intenum"),

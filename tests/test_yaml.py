@@ -133,3 +133,11 @@ def test_unknown_duplicates_rule_is_a_value_error() -> None:
     """duplicates= takes 'error' or 'last' only."""
     with pytest.raises(ValueError, match="duplicates must be"):
         _yaml.load_yaml_text("a: 1\n", duplicates="first")
+
+
+def test_yaml12_dump_quotes_text_that_reads_as_a_number(tmp_path: Path) -> None:
+    """safe_dump(yaml12=True) quotes '1e-3' and '0o17' so hp.load reads them back as text."""
+    data = {"a": "1e-3", "b": "0o17", "c": 0.001, "d": "2024-01-01"}
+    (tmp_path / "d.yaml").write_text(_yaml.safe_dump(data, yaml12=True), encoding="utf-8")
+    assert hp.config(tmp_path / "d.yaml") == data
+    assert _yaml.safe_dump({"a": "1e-3"}) == "a: 1e-3\n"  # as yaml.safe_dump, for YACS

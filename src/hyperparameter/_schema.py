@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Type, TypeVar
 
-from ._types import Coercion, is_record
+from ._records import is_record
+from ._types import Coercion
 from .errors import SchemaError
 
 __all__ = ["validate"]

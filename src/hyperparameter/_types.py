@@ -23,7 +23,6 @@ import types
 from collections import abc
 from typing import (
     Any,
-    ClassVar,
     Dict,
     List,
     Literal,
@@ -34,10 +33,10 @@ from typing import (
     Union,
     get_args,
     get_origin,
-    get_type_hints,
 )
 
 from ._keys import did_you_mean
+from ._records import fields_of, fill, is_record
 from ._values import (
     MISSING,
     _fail,
@@ -52,8 +51,6 @@ from .errors import ConversionError
 __all__ = [
     "coerce",
     "convert_text_to_type",
-    "fields_of",
-    "is_record",
     "target_of",
     "type_name",
 ]
@@ -233,52 +230,6 @@ def convert_text_to_type(text: str, annotation: Any, key: str, source: str = "")
     return _to_other_type(text, annotation, key, source)
 
 
-# --- records: dataclasses and plain annotated classes -----------------------------------------
-
-
-def is_record(annotation: Any) -> bool:
-    """A dataclass, or a plain class with annotations and no ``__init__`` of its own (0.6)."""
-    if not isinstance(annotation, type):
-        return False
-    if dataclasses.is_dataclass(annotation):
-        return True
-    return (
-        annotation.__init__ is object.__init__  # type: ignore[misc]
-        and annotation.__new__ is object.__new__
-        and annotation.__module__ != "builtins"
-        and any("__annotations__" in vars(k) for k in annotation.__mro__[:-1])
-    )
-
-
-def _is_optional(annotation: Any) -> bool:
-    return get_origin(annotation) in _UNION_TYPES and type(None) in get_args(annotation)
-
-
-def fields_of(cls: type) -> Dict[str, Tuple[Any, bool]]:
-    """Return ``{field name: (annotation, required)}`` for a record class."""
-    try:
-        hints = get_type_hints(cls, include_extras=True)
-    except Exception as error:
-        raise TypeError(
-            f"cannot read the type annotations of schema {cls.__qualname__}: {error}; "
-            "define the types it names at module level"
-        ) from error
-    if dataclasses.is_dataclass(cls):
-        return {
-            f.name: (
-                hints.get(f.name, Any),
-                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
-            )
-            for f in dataclasses.fields(cls)
-            if f.init
-        }
-    return {
-        name: (hint, not hasattr(cls, name) and not _is_optional(hint))
-        for name, hint in hints.items()
-        if get_origin(hint) is not ClassVar
-    }
-
-
 # --- typed values: the coercion ----------------------------------------------------------------
 
 _SHORT = reprlib.Repr()
@@ -358,12 +309,12 @@ class Coercion:
 
     def convert(self, value: Any, annotation: Any, key: str) -> Any:
         """Return ``value`` as ``annotation`` describes it (``MISSING`` after a noted problem)."""
-        if annotation is MISSING or annotation is Any or annotation is object:
-            return value  # items of an untyped container stay as the file wrote them
         if value.__class__ is str:
             if annotation is str:
                 return value
-            return self.text(value, annotation, key)
+            return self.text(value, annotation, key)  # no target (Any): a literal
+        if annotation is MISSING or annotation is Any or annotation is object:
+            return value
         if annotation in _FIXES:
             return self.scalar(value, annotation, key)
         if getattr(annotation, "__metadata__", None) is not None:  # Annotated[T, ...]
@@ -471,7 +422,8 @@ class Coercion:
         key_type, value_type = args if len(args) == 2 else (Any, Any)
         out = {}
         for k, v in value.items():
-            new_key = self.convert(k, key_type, f"{key}.{k}")
+            # Keys without a type stay as written: only values are read as literals.
+            new_key = k if key_type is Any else self.convert(k, key_type, f"{key}.{k}")
             new_value = self.convert(v, value_type, f"{key}.{k}")
             if new_key is not MISSING and new_value is not MISSING:
                 out[new_key] = new_value
@@ -515,7 +467,7 @@ class Coercion:
             try:
                 if dataclasses.is_dataclass(cls):
                     return cls(**kwargs)
-                return _fill(cls, fields, kwargs)
+                return fill(cls, fields, kwargs)
             except (TypeError, ValueError) as error:
                 problems.append(
                     f"key {label}{where}: {cls.__name__} rejected the values: "
@@ -527,17 +479,6 @@ class Coercion:
         raise ConversionError(
             f"cannot build {cls.__name__} for key {label}{where}: " + "; ".join(problems)
         )
-
-
-def _fill(cls: type, fields: Mapping[str, Any], kwargs: Mapping[str, Any]) -> Any:
-    # hyperparameter 0.6 built plain annotated classes without calling __init__.
-    instance: Any = object.__new__(cls)
-    for name in fields:
-        if name in kwargs:
-            setattr(instance, name, kwargs[name])
-        elif not hasattr(cls, name):
-            setattr(instance, name, None)  # an Optional field without a default
-    return instance
 
 
 def coerce(value: Any, annotation: Any, key: str, source: str = "") -> Any:

@@ -1,26 +1,19 @@
 """One safe YAML reader and writer, with key lines and limits on absurd input.
 
-Every YAML the library reads goes through :func:`load_yaml_text`: ``hp.load``,
-``-C``, ``hp show``, ``CfgNode.load_cfg`` and ``merge_from_file``. Two sets of
-reading rules, chosen by the caller:
+Every YAML the library reads goes through :func:`load_yaml_text` (``hp.load``, ``-C``,
+``hp show``, ``CfgNode.load_cfg``, ``merge_from_file``), by one of two sets of rules:
 
-- ``yaml12_numbers=True`` (``hp.load``, ``-C``): numbers follow YAML 1.2 (``1e-3``,
-  ``1E5``, ``.5``, ``+1``, ``-1.5e+3`` are numbers; ``010`` is ten), there is no
-  implicit timestamp type (an unquoted date is a string), booleans are read as
-  PyYAML reads them (``yes``/``no``/``on``/``off`` included).
-- ``yaml12_numbers=False`` (``CfgNode``, ``hyperparameter.yacs``): exactly the
-  rules of PyYAML's ``safe_load``, which YACS uses, constructors and resolvers
-  that user code registered on ``yaml.SafeLoader`` included.
+- ``yaml12_numbers=True`` (``hp.load``, ``-C``): YAML 1.2 numbers (``1e-3``, ``.5``,
+  ``+1`` are numbers; ``010`` is ten), no implicit timestamps (an unquoted date is
+  text), booleans as PyYAML reads them (``yes``/``no``/``on``/``off`` included);
+- ``yaml12_numbers=False`` (``CfgNode``, ``hyperparameter.yacs``): PyYAML's
+  ``safe_load`` rules, which YACS uses, user additions to ``yaml.SafeLoader`` included.
 
-Duplicate keys are an error (``duplicates="error"``) or the last one wins
-(``duplicates="last"``, as PyYAML, YACS, fvcore and detectron2 read them).
-
-Limits (docs/config-files.md, "Limits"): lists and mappings nest at most
-:data:`MAX_DEPTH` levels (checked before any loader runs: libyaml's composer
-recurses in C and would crash the interpreter, and libyaml 0.2.5+ stops near
-1,000 levels with its own error); aliases (``*name``) and merge keys (``<<``)
-may add at most :data:`MAX_ALIAS_VALUES` values. Every breach is a
-:class:`ConfigFileError` naming the file, the line where known, and the limit.
+Duplicate keys are an error (``duplicates="error"``) or the last wins (``"last"``, as
+PyYAML, YACS, fvcore and detectron2 read them). Limits: nesting at most
+:data:`MAX_DEPTH` levels (checked before libyaml runs, whose composer would crash);
+aliases and merge keys may add at most :data:`MAX_ALIAS_VALUES` values. Each breach is
+a :class:`ConfigFileError` naming the file, the line where known, and the limit.
 """
 
 from __future__ import annotations
@@ -58,6 +51,10 @@ _INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT_12 = re.compile(
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_RESOLVERS_12 = (  # (tag, pattern, first characters)
+    ("tag:yaml.org,2002:int", _INT_12, "-+0123456789"),
+    ("tag:yaml.org,2002:float", _FLOAT_12, "-+0123456789."),
 )
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
 
@@ -212,12 +209,8 @@ def _loader_class(yaml12_numbers: bool) -> Any:
             first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
             for first, resolvers in safe.yaml_implicit_resolvers.items()
         }
-        Yaml12Loader.add_implicit_resolver(
-            "tag:yaml.org,2002:int", _INT_12, list("-+0123456789")
-        )
-        Yaml12Loader.add_implicit_resolver(
-            "tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789.")
-        )
+        for tag, regexp, firsts in _RESOLVERS_12:
+            Yaml12Loader.add_implicit_resolver(tag, regexp, list(firsts))
         Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int_12)
         loader: Any = Yaml12Loader
     elif fast is None:
@@ -342,15 +335,12 @@ _BLOCK_PREFIX_ANY_BREAK = r"[\n\r\x85\u2028\u2029][-?: \t\ufeff]{%d}"
 def check_nesting(text: str, file: str) -> None:
     """Raise :class:`ConfigFileError` if YAML ``text`` nests deeper than ``MAX_DEPTH`` levels.
 
-    libyaml's composer recurses in C once per level and overflows the C stack (a crash,
-    not an exception) near 50,000 levels, so this runs before any loader. The cheap
-    bound: each flow level needs a '{', or a '[' (which may hold a one-pair mapping, as
-    in ``[a: 1]``: two levels); a block level moves its content at least one column right
-    every two levels, and a block collection starts after a line's run of blanks and
-    indicators, so block nesting is at most ``2 * (run + 1)``. Text over the bound is
-    parsed into events (libyaml's parser keeps its own stack and does not recurse), which
-    gives the exact depth and the line; libyaml 0.2.5+ may stop first with its own
-    nesting error (near 1,000 levels), which is reported as this limit.
+    libyaml's composer recurses in C per level and crashes near 50,000 levels, so this
+    runs first. A cheap bound: each flow level needs a '{' or a '[' (``[a: 1]`` is two
+    levels); block nesting is at most ``2 * (run + 1)`` for a line's leading run of blanks
+    and indicators. Text over the bound is parsed into events (no recursion) for the exact
+    depth and line; where libyaml 0.2.5+ stops first at its own limit (near 1,000 levels),
+    the pure-Python parser finds the place.
     """
     # MAX_DEPTH is a global read at each call: tests lower it with mock.patch.object.
     room = MAX_DEPTH - 2 - 2 * text.count("[") - text.count("{")
@@ -459,40 +449,52 @@ def _entries(collection: Any) -> Iterator[Tuple[Any, Any]]:
 
 # --- the dumper ---------------------------------------------------------------------------------
 
-_DUMPER: Any = None
+_DUMPERS: Dict[bool, Any] = {}
 
 
-def _dumper_class() -> Any:
+def _dumper_class(yaml12: bool) -> Any:
     """Return the safe dumper class: libyaml's when PyYAML has it, else pure Python.
 
-    The libyaml dumper uses the representers and resolvers registered on
-    ``yaml.SafeDumper``, which ``yaml.safe_dump`` (and so YACS) would use.
+    It uses the representers and resolvers registered on ``yaml.SafeDumper``, which
+    ``yaml.safe_dump`` (and so YACS) would use. With ``yaml12`` it also quotes text
+    that YAML 1.2 numbers would read as a number (``'1e-3'``), so the output reads
+    back the same under both sets of reading rules.
     """
-    global _DUMPER
-    if _DUMPER is None:
-        import yaml
+    found = _DUMPERS.get(yaml12)
+    if found is not None:
+        return found
+    import yaml
 
-        fast = getattr(yaml, "CSafeDumper", None)
-        if fast is None:
-            _DUMPER = yaml.SafeDumper
-        else:
-            safe = yaml.SafeDumper
+    fast = getattr(yaml, "CSafeDumper", None)
+    safe = yaml.SafeDumper
+    if fast is None:
+        dumper: Any = safe
+    else:
 
-            class Dumper(fast):  # type: ignore[misc,valid-type]
-                yaml_representers = property(lambda self: safe.yaml_representers)
-                yaml_multi_representers = property(lambda self: safe.yaml_multi_representers)
-                yaml_implicit_resolvers = property(lambda self: safe.yaml_implicit_resolvers)
-                yaml_path_resolvers = property(lambda self: safe.yaml_path_resolvers)
+        class Dumper(fast):  # type: ignore[misc,valid-type]
+            yaml_representers = property(lambda self: safe.yaml_representers)
+            yaml_multi_representers = property(lambda self: safe.yaml_multi_representers)
+            yaml_implicit_resolvers = property(lambda self: safe.yaml_implicit_resolvers)
+            yaml_path_resolvers = property(lambda self: safe.yaml_path_resolvers)
 
-            _DUMPER = Dumper
-    return _DUMPER
+        dumper = Dumper
+    if yaml12:
+        resolvers = {first: list(found) for first, found in safe.yaml_implicit_resolvers.items()}
+        for tag, regexp, firsts in _RESOLVERS_12:
+            for first in firsts:
+                resolvers.setdefault(first, []).append((tag, regexp))
+        dumper = type("Yaml12Dumper", (dumper,), {"yaml_implicit_resolvers": resolvers})
+    _DUMPERS[yaml12] = dumper
+    return dumper
 
 
-def safe_dump(data: Any, stream: Any = None, **kwargs: Any) -> Any:
+def safe_dump(data: Any, stream: Any = None, *, yaml12: bool = False, **kwargs: Any) -> Any:
     """Return (or write to ``stream``) ``data`` as YAML, as ``yaml.safe_dump`` would.
 
     The same call as ``yaml.safe_dump``, with the libyaml dumper when there is one.
+    Pass ``yaml12=True`` for text that ``hp.load`` (YAML 1.2 numbers) will read back:
+    text such as ``'1e-3'`` is then quoted so that it stays text.
     """
     import yaml
 
-    return yaml.dump_all([data], stream, Dumper=_dumper_class(), **kwargs)
+    return yaml.dump_all([data], stream, Dumper=_dumper_class(yaml12), **kwargs)
