@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 import hyperparameter as hp
 from hyperparameter import _interpolate, _propagate, _scope, _yaml
 from hyperparameter._keys import split_assignment, validate_key
-from hyperparameter._values import MISSING, Text, convert_text, convert_text_to_type, parse_literal
+from hyperparameter._types import convert_text_to_type
+from hyperparameter._values import MISSING, Text, convert_text, parse_literal
 from hyperparameter.errors import (
     ConfigFileError,
     ConfigFileNotFoundError,

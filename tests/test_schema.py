@@ -26,7 +26,8 @@ from typing import (
 import pytest
 
 from hyperparameter import _schema, files
-from hyperparameter._values import MISSING, convert_text_to_type
+from hyperparameter._types import convert_text_to_type
+from hyperparameter._values import MISSING
 from hyperparameter.errors import ConversionError, HyperparameterError, SchemaError
 
 

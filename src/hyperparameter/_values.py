@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import ast
 import enum
-import types
 import warnings
-from collections import abc
-from typing import Any, Dict, List, Literal, Tuple, Union, get_args, get_origin
+from typing import Any, List
 
 from .errors import ConversionError
 
@@ -23,10 +21,8 @@ __all__ = [
     "MISSING",
     "Text",
     "convert_text",
-    "convert_text_to_type",
     "parse_literal",
     "resolve",
-    "type_name",
 ]
 
 
@@ -233,95 +229,6 @@ def _to_float(value: int, key: str, source: str) -> float:
         ) from None
 
 
-# --- text -> a given type (annotations) -------------------------------------------------------
-
-# A value of each plain type, so ``convert_text`` can convert toward it.
-_EXAMPLES: Dict[Any, Any] = {
-    bool: False, int: 0, float: 0.0, str: "", list: [], tuple: (), dict: {},
-}
-_NULL_TEXTS = frozenset({"none", "null", "~"})
-_SETS = frozenset({set, frozenset, abc.Set, abc.MutableSet})
-_SEQUENCES = _SETS | {list, tuple, abc.Sequence, abc.MutableSequence, abc.Collection, abc.Iterable}
-_MAPPINGS = frozenset({dict, abc.Mapping, abc.MutableMapping})
-_UNION_TYPES: Tuple[Any, ...] = (Union, getattr(types, "UnionType", Union))  # X | Y on 3.10+
-
-
-def type_name(annotation: Any) -> str:
-    """Return a short readable name for an annotation: ``int``, ``list[int]``, ``Optional[str]``."""
-    if annotation is type(None) or annotation is None:
-        return "None"
-    if isinstance(annotation, type) and not get_args(annotation):
-        return annotation.__name__
-    return repr(annotation).replace("typing.", "")
-
-
-def _item_text(item: Any) -> str:
-    # Items of a literal such as [1, 'a'] come back as objects; text items stay as written.
-    return item if isinstance(item, str) else repr(item)
-
-
-def _text_to_sequence(
-    text: str, annotation: Any, origin: Any, args: Tuple[Any, ...], key: str, source: str
-) -> Any:
-    kind = tuple if origin is tuple else list
-    items = _to_sequence(text, kind(("",)), key, source)  # a str example keeps item text as written
-    if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
-        if len(items) != len(args):
-            raise _fail(
-                text, type_name(annotation), key, source,
-                f"write exactly {len(args)} items, comma-separated or as a tuple literal",
-            )
-        return tuple(
-            convert_text_to_type(_item_text(item), arg, f"{key}[{i}]", source)
-            for i, (item, arg) in enumerate(zip(items, args))
-        )
-    item_type = args[0] if args else Any
-    converted = [
-        convert_text_to_type(_item_text(item), item_type, f"{key}[{i}]", source)
-        for i, item in enumerate(items)
-    ]
-    if origin in _SETS:
-        return frozenset(converted) if origin is frozenset else set(converted)
-    return tuple(converted) if origin is tuple else converted
-
-
-def _text_to_mapping(
-    text: str, annotation: Any, args: Tuple[Any, ...], key: str, source: str
-) -> Any:
-    value = parse_literal(text)
-    if not isinstance(value, dict):
-        raise _fail(
-            text, type_name(annotation), key, source, "write a Python literal like {'a': 1}"
-        )
-    key_type, value_type = args if len(args) == 2 else (Any, Any)
-    return {
-        convert_text_to_type(_item_text(k), key_type, key, source): convert_text_to_type(
-            _item_text(v), value_type, f"{key}.{k}", source
-        )
-        for k, v in value.items()
-    }
-
-
-def _text_to_choice(
-    text: str, annotation: Any, choices: Tuple[Any, ...], key: str, source: str
-) -> Any:
-    for choice in choices:
-        if isinstance(choice, enum.Enum):
-            if text.strip() == choice.name:
-                return choice
-            continue
-        try:
-            value = convert_text(text, choice, key, source)
-        except ConversionError:
-            continue
-        if type(value) is type(choice) and value == choice:
-            return choice
-    raise _fail(
-        text, type_name(annotation), key, source,
-        "use one of " + ", ".join(repr(getattr(c, "name", c)) for c in choices),
-    )
-
-
 def _text_to_enum(text: str, annotation: Any, key: str, source: str) -> Any:
     stripped = text.strip()
     members = list(annotation)
@@ -341,75 +248,3 @@ def _text_to_enum(text: str, annotation: Any, key: str, source: str) -> Any:
         + " (a member's name) or one of " + ", ".join(repr(m.value) for m in members)
         + " (its value)",
     )
-
-
-def _text_to_union(
-    text: str, annotation: Any, args: Tuple[Any, ...], key: str, source: str
-) -> Any:
-    if type(None) in args and text.strip().lower() in _NULL_TEXTS:
-        return None
-    # str accepts every text, so it is tried last: Union[int, str] reads "3" as 3.
-    arms = [a for a in args if a is not type(None) and a is not str]
-    arms += [a for a in args if a is str]
-    for arm in arms:
-        try:
-            return convert_text_to_type(text, arm, key, source)
-        except ConversionError:
-            continue
-    raise _fail(text, type_name(annotation), key, source, "write a value of one of those types")
-
-
-def convert_text_to_type(text: str, annotation: Any, key: str, source: str = "") -> Any:
-    """Convert ``text`` to a value of the type ``annotation`` names.
-
-    Use this where a value arrived as text and the target has a type annotation
-    but no default to convert toward (``@hp.param`` parameters without a
-    default, typed config fields). The rules are those of :func:`convert_text`
-    (SPEC section 3), reached through the annotation: ``int``, ``float``,
-    ``bool``, ``str``; ``Optional[T]`` (``none``/``null``/``~`` give ``None``);
-    ``Union[...]`` (each type in turn, ``str`` last); ``Literal[...]``;
-    ``Enum`` subclasses (a member's name, else its value); ``list[T]``,
-    ``tuple[T, ...]``, ``tuple[A, B]``, ``set[T]`` (a Python literal or
-    comma-separated, each item converted); ``dict[K, V]`` (a Python literal);
-    any other class (a literal of that class, else ``cls(text)``). ``Any``,
-    ``object`` or ``MISSING`` (no annotation) parse the text as a literal.
-
-    Raises :class:`ConversionError` naming the key, the text, the expected type
-    and the text's source.
-
-    >>> convert_text_to_type("1,2", List[int], "sizes")
-    [1, 2]
-    """
-    if annotation is MISSING or annotation is Any or annotation is object:
-        return parse_literal(text)
-    if isinstance(annotation, str):
-        raise TypeError(
-            f"annotation {annotation!r} of key {key!r} is a string; "
-            "resolve it first with typing.get_type_hints()"
-        )
-    if getattr(annotation, "__metadata__", None) is not None:  # Annotated[T, ...]
-        return convert_text_to_type(text, annotation.__origin__, key, source)
-    if annotation is None or annotation is type(None):
-        if text.strip().lower() in _NULL_TEXTS:
-            return None
-        raise _fail(text, "None", key, source, "write none or null")
-    origin = get_origin(annotation)
-    args = get_args(annotation)
-    if origin in _UNION_TYPES:
-        return _text_to_union(text, annotation, args, key, source)
-    if origin is Literal:
-        return _text_to_choice(text, annotation, args, key, source)
-    if annotation in _EXAMPLES:
-        return convert_text(text, _EXAMPLES[annotation], key, source)
-    container = origin if origin is not None else annotation
-    if container in _SEQUENCES:
-        return _text_to_sequence(text, annotation, container, args, key, source)
-    if container in _MAPPINGS:
-        return _text_to_mapping(text, annotation, args, key, source)
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return _text_to_enum(text, annotation, key, source)
-    if not isinstance(annotation, type) or origin is not None:
-        raise TypeError(
-            f"cannot convert text for key {key!r} to {annotation!r}: unsupported annotation"
-        )
-    return _to_other_type(text, annotation, key, source)
