@@ -46,12 +46,12 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def read(*paths: Any, **options: Any) -> Dict[str, Any]:
     """Return the merged tree of ``paths``."""
-    return files._load_with_sources(paths, **options)[0]
+    return files._read(paths, **options)[0]
 
 
 def sources_of(*paths: Any, **options: Any) -> Dict[str, str]:
     """Return the dotted key -> source map of ``paths``."""
-    return files._load_with_sources(paths, **options)[1]
+    return files._read(paths, **options)[1]
 
 
 @pytest.fixture()
@@ -280,7 +280,7 @@ def test_yaml_merge_keys_may_be_overridden(in_tmp: Path) -> None:
           <<: *d
           lr: 0.5
         """)
-    tree, sources = files._load_with_sources(["merge.yaml"])
+    tree, sources = files._read(["merge.yaml"])
     assert tree["run"] == {"lr": 0.5, "epochs": 3}
     assert sources["run.lr"] == "merge.yaml:6"
     assert sources["run.epochs"] == "merge.yaml:3"
@@ -377,7 +377,7 @@ def test_base_files_are_merged_first_relative_to_the_including_file(in_tmp: Path
         _BASE_: [common/base.yaml, common/data.yaml]
         train: {lr: 0.5}
         """)
-    tree, sources = files._load_with_sources(["configs/exp.yaml"])
+    tree, sources = files._read(["configs/exp.yaml"])
     assert tree == {"train": {"lr": 0.5, "epochs": 3}, "name": "data", "data": {"root": "/d"}}
     assert sources == {
         "train.lr": os.path.join("configs", "exp.yaml") + ":2",
@@ -456,16 +456,16 @@ def test_read_mapping_resolves_bases_only_when_asked(in_tmp: Path) -> None:
     """read_mapping returns one file's plain dict; bases only with allow_base; no interpolation."""
     write(in_tmp, "base.yaml", "a: 1\n")
     write(in_tmp, "cfg.yaml", "_BASE_: base.yaml\nb: ${a}\n")
-    assert files.read_mapping("cfg.yaml") == {"_BASE_": "base.yaml", "b": "${a}"}
-    assert files.read_mapping(in_tmp / "cfg.yaml", allow_base=True) == {"a": 1, "b": "${a}"}
+    assert _compose.read_mapping("cfg.yaml") == {"_BASE_": "base.yaml", "b": "${a}"}
+    assert _compose.read_mapping(in_tmp / "cfg.yaml", allow_base=True) == {"a": 1, "b": "${a}"}
 
 
 def test_read_mapping_reads_python_only_when_allowed(in_tmp: Path) -> None:
     """read_mapping refuses .py files unless allow_python=True."""
     write(in_tmp, "cfg.py", "cfg = {'a': 1}\n")
     with pytest.raises(ConfigFileError, match=r"allow_python=True"):
-        files.read_mapping("cfg.py")
-    assert files.read_mapping("cfg.py", allow_python=True) == {"a": 1}
+        _compose.read_mapping("cfg.py")
+    assert _compose.read_mapping("cfg.py", allow_python=True) == {"a": 1}
 
 
 # ----------------------------------------------------------------------------- interpolation

@@ -39,7 +39,7 @@ from typing import (
 )
 
 from . import _interpolate
-from ._compose import Composer, copy_nested, leaf_sources, read_mapping, source_of
+from ._compose import Composer, copy_nested, leaf_sources, source_of
 from ._schema import validate
 from ._source import Source, tag_tree
 from ._tree import flatten, get_path, leaf_paths
@@ -47,7 +47,7 @@ from ._types import short
 from .cfgnode import _VALID_TYPES, CfgNode
 from .errors import ConfigFileError
 
-__all__ = ["config", "load", "load_flat", "read_mapping"]
+__all__ = ["config", "load", "load_flat"]
 
 T = TypeVar("T")
 PathArg = Union[str, "os.PathLike[str]"]
@@ -95,10 +95,6 @@ def load_flat(paths: Sequence[PathArg]) -> Tuple[Dict[str, Any], Dict[str, Sourc
     tree, sources = _read(files)
     flat = flatten(tree)
     return flat, {key: sources[key] for key in flat if key in sources}
-
-
-# Kept for the command line until it moves to load_flat: the tree and its leaf sources.
-_load_with_sources = _read
 
 
 def _check_node_types(tree: Tree, sources: Mapping[str, str]) -> None:
@@ -208,10 +204,3 @@ def config(
     if schema is not None:
         return validate(tree, schema, sources)
     return tree
-
-
-def _load_yaml_text(text: Any, file: str, load: Any = None) -> Any:
-    """Kept for ``cfgnode`` until it imports ``_yaml.load_yaml_text``: YACS's reading rules."""
-    from ._yaml import load_yaml_text
-
-    return load_yaml_text(text, file)
