@@ -223,6 +223,26 @@ def test_a_forkserver_started_before_the_run_serves_the_run_values():
     assert pool_epochs() == 3
 
 
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_two_launches_reach_pool_workers_without_leaking(method):
+    """A launch's values reach its pool workers; a later launch or plain pool does not see them."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    context = multiprocessing.get_context(method)
+
+    def pool_epochs():
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+            return pool.submit(_epochs, 0).result()
+
+    @hp.param("train")
+    def job(epochs: int = 3):
+        return epochs, pool_epochs()
+
+    assert hp.launch(job, ["--epochs", "5"]) == (5, 5)
+    assert hp.launch(job, []) == (3, 3)
+    assert pool_epochs() == 3
+
+
 def test_explain_under_launch_names_the_command_line_and_the_file(script):
     """--explain shows the -D value over the file line, never the library's own lines."""
     write(script.parent / "c.yaml", "train:\n  lr: 0.01\n")
