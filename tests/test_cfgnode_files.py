@@ -16,6 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import hyperparameter as hp
 from cfgnode_checks import assert_consistent, shape
 from hyperparameter import _yaml, cfgnode
 from hyperparameter.cfgnode import CfgNode, load_cfg
@@ -485,3 +486,82 @@ def test_checks_survive_python_O() -> None:
     lines = out.stdout.splitlines()
     assert len(lines) == 7
     assert all(line.endswith(" ConfigAssertionError") for line in lines), lines
+
+
+# --- one behaviour with and without allow_base ---------------------------------------------------
+
+
+@pytest.mark.parametrize("allow_base", [False, True], ids=["plain", "allow_base"])
+def test_duplicate_keys_last_wins(tmp_path: Path, allow_base: bool) -> None:
+    """A key written twice takes the last value, as PyYAML, YACS, fvcore and detectron2 read it."""
+    path = write(tmp_path / "dup.yaml", "NAME: first\nMODEL:\n  DEPTH: 1\n  DEPTH: 2\nNAME: last\n")
+    cfg = make_cfg()
+    cfg.merge_from_file(path, allow_base=allow_base)
+    assert (cfg.NAME, cfg.MODEL.DEPTH) == ("last", 2)
+
+
+def test_python_config_runs_under_one_name(tmp_path: Path) -> None:
+    """A .py config sees the same __name__ with and without allow_base (YACS's name)."""
+    path = write(tmp_path / "named.py", "cfg = {'NAME': __name__}\n")
+    names = []
+    for allow_base in (False, True):
+        cfg = make_cfg()
+        cfg.merge_from_file(path, allow_base=allow_base)
+        names.append(cfg.NAME)
+    assert names == ["yacs.config.override", "yacs.config.override"]
+
+
+@pytest.mark.parametrize("name", ["CFG.YAML", "cfg.Yml", "CFG.PY"])
+@pytest.mark.parametrize("allow_base", [False, True], ids=["plain", "allow_base"])
+def test_extensions_in_any_case(tmp_path: Path, name: str, allow_base: bool) -> None:
+    """CFG.YAML is YAML and CFG.PY is Python for merge_from_file, as for hp.load."""
+    body = "cfg = {'NAME': 'upper'}\n" if name.endswith("PY") else "NAME: upper\n"
+    path = write(tmp_path / name, body)
+    cfg = make_cfg()
+    cfg.merge_from_file(path, allow_base=allow_base)
+    assert cfg.NAME == "upper"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("allow_base", [False, True], ids=["plain", "allow_base"])
+def test_only_regular_files_are_read(tmp_path: Path, allow_base: bool) -> None:
+    """A FIFO named as a config file is refused at once (never a hang), _BASE_ or not."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigFileError, match="FIFO"):
+        make_cfg().merge_from_file(str(fifo), allow_base=allow_base)
+    top = write(tmp_path / "top.yaml", "_BASE_: pipe.yaml\n")
+    with pytest.raises(ConfigFileError, match="FIFO"):
+        make_cfg().merge_from_file(top, allow_base=True)
+
+
+# --- dump() of a tree read by hp.load reloads the same values ------------------------------------
+
+
+def test_dump_of_a_loaded_tree_escapes_literal_references(tmp_path: Path) -> None:
+    """hp.load -> dump -> hp.load gives the same values: a literal ${ is written $${."""
+    first = write(
+        tmp_path / "first.yaml",
+        """\
+        HOME_TEXT: "$${HOME} stays text"
+        RATE: "1e-3"
+        REF: ${NAME}
+        NAME: run
+        LIST: ["$${x}", 1]
+        """,
+    )
+    loaded = hp.load(first)
+    assert loaded.HOME_TEXT == "${HOME} stays text" and loaded.REF == "run"
+    for tree in (loaded, loaded.clone()):
+        again = hp.load(write(tmp_path / "again.yaml", tree.dump()))
+        assert again == loaded
+        assert again.RATE == "1e-3" and again.LIST == ["${x}", 1]
+    assert "$${HOME}" in loaded.dump()
+
+
+def test_dump_of_other_trees_is_exactly_yacs(tmp_path: Path) -> None:
+    """A tree not read by hp.load dumps ${ as it is, exactly as YACS does."""
+    cfg = CN({"A": "${HOME}", "B": ["${x}"]})
+    assert cfg.dump() == "A: ${HOME}\nB:\n- ${x}\n"
+    yacs_config = pytest.importorskip("yacs.config")
+    assert cfg.dump() == yacs_config.CfgNode({"A": "${HOME}", "B": ["${x}"]}).dump()
