@@ -301,6 +301,8 @@ def test_print_config_is_the_full_config_and_reloads_the_same(script):
         model:
           depth: 34
           name: "resnet"
+        run:
+          tag: "none"
         train:
           epochs: 3
           lr: 0.001

@@ -86,6 +86,20 @@ def test_sweep_checks_keys_before_running(tmp_path):
     assert "unknown key 'model.dept'" in result.stderr and "[sweep]" not in result.stderr
 
 
+def test_a_sweep_needs_the_launching_script(capsys):
+    """hp.launch(fn, ["-m", ...]) from code that is not the running script is a usage error."""
+    import hyperparameter as hp
+
+    @hp.param("grid")
+    def job(a: int = 0):
+        return a
+
+    with pytest.raises(SystemExit) as exit_:
+        hp.launch(job, ["-m", "-D", "grid.a=1,2"])
+    assert exit_.value.code == 2
+    assert "a sweep (-m) runs the script that launched 'job'" in capsys.readouterr().err
+
+
 def test_ray_launcher_runs_the_sweep_as_ray_tasks(tmp_path):
     """--launcher ray runs each combination as a task on a local Ray, with the same records."""
     pytest.importorskip("ray")

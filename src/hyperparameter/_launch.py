@@ -11,6 +11,7 @@ published as the baseline for the duration of the call only.
 from __future__ import annotations
 
 import argparse
+import ast
 import enum
 import json
 import os
@@ -281,6 +282,14 @@ class Launch:
             if key not in values and default is not MISSING \
                     and default.__class__ is not _scope.DefaultOfType:
                 values[key], sources[key] = default, default_source()
+        for found in _scanned(self.fn):
+            if found.kind == "read" and found.key not in values and found.default:
+                try:
+                    values[found.key] = ast.literal_eval(found.default)
+                except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                    continue  # not a literal (a name, a call): nothing to show before the run
+                sources[found.key] = Source(f"default at {os.path.basename(found.file)}:"
+                                            f"{found.line}", default_source().kind)
         return _nestable(values), sources
 
 
@@ -291,8 +300,8 @@ def _nestable(values: Dict[str, Any]) -> Dict[str, Any]:
             if not any(other.startswith(k + ".") for other in keys)}
 
 
-def _scanned_keys(fn: Callable[..., Any]) -> set:
-    """Return the keys the launched script's source reads (``hp params``' static scan)."""
+def _scanned(fn: Callable[..., Any]) -> List[Any]:
+    """Return what ``hp params``' static scan finds in the launched script and ``fn``'s file."""
     from ._scan import scan
 
     files = set()
@@ -302,14 +311,19 @@ def _scanned_keys(fn: Callable[..., Any]) -> set:
     main = getattr(sys.modules.get("__main__"), "__file__", None)
     if main:
         files.add(main)
-    keys: Set[str] = set()
-    for file in files:
+    found: List[Any] = []
+    for file in sorted(files):
         if os.path.isfile(file):
             try:
-                keys.update(found.key for found in scan(file))
+                found.extend(scan(file))
             except (ValueError, OSError, SyntaxError):
                 continue
-    return keys
+    return found
+
+
+def _scanned_keys(fn: Callable[..., Any]) -> Set[str]:
+    """Return the keys the launched script's source binds or reads."""
+    return {found.key for found in _scanned(fn)}
 
 
 # --------------------------------------------------------------------------- running
@@ -408,7 +422,7 @@ def run(launch: Launch, args: argparse.Namespace, argv: Sequence[str]) -> Any:
     if args.multirun:
         from ._sweep import sweep
 
-        code = sweep(args, argv, launch.parser)
+        code = sweep(args, argv, launch.parser, launch.fn)
         if code:
             raise SystemExit(code)
         return None

@@ -67,8 +67,15 @@ def _base_arguments(argv: Sequence[str]) -> List[str]:
     return out
 
 
-def _script_command() -> List[str]:
+def _script_command(fn: Any = None) -> List[str]:
     main = sys.modules.get("__main__")
+    if fn is not None and getattr(fn, "__module__", None) != "__main__" and not any(
+            value is fn for value in vars(main).values()):
+        raise ValueError(
+            f"a sweep (-m) runs the script that launched {getattr(fn, '__name__', fn)!r} once "
+            "per combination, but this program's main module does not hold it; call "
+            "hp.launch from the script you run (python script.py -m ...)"
+        )
     spec = getattr(main, "__spec__", None)
     if spec is not None and getattr(spec, "name", None):
         name = spec.name[:-len(".__main__")] if spec.name.endswith(".__main__") else spec.name
@@ -132,14 +139,14 @@ def _submitter(args: argparse.Namespace) -> Tuple[Any, Any]:
 
 
 def sweep(args: argparse.Namespace, argv: Sequence[str], parser: argparse.ArgumentParser,
-          stream: Optional[TextIO] = None) -> int:
+          fn: Any = None, stream: Optional[TextIO] = None) -> int:
     """Run the sweep ``args`` describe; return the exit status (1 when a run failed)."""
     from ._launch import ARGV_VAR, RUN_DIR_VAR
 
     out = stream or sys.stderr
     try:
         combos = combinations(args.define)
-        command = _script_command()
+        command = _script_command(fn)
     except ValueError as exc:
         parser.error(str(exc))
     if args.launcher == "ray":
