@@ -76,9 +76,10 @@ def test_base_never_runs_python(in_tmp: Path, how: str) -> None:
 def test_python_file_named_by_the_caller_runs_under_one_name(in_tmp: Path) -> None:
     """A .py the caller names runs (as in YACS), under YACS's merge_from_file module name."""
     write(in_tmp, "cfg.py", "cfg = {'name': __name__, 'a': 1}\n")
-    node = hp.CfgNode(new_allowed=True)
-    node.merge_from_file("cfg.py", allow_base=True)
-    assert node.name == _formats.PYTHON_CONFIG_NAME == "yacs.config.override"
+    for allow_base in (False, True):
+        node = hp.CfgNode(new_allowed=True)
+        node.merge_from_file("cfg.py", allow_base=allow_base)
+        assert node.name == _formats.PYTHON_CONFIG_NAME == "yacs.config.override"
     assert hp.load("cfg.py", allow_python=True).name == "yacs.config.override"
 
 
@@ -115,6 +116,9 @@ def test_extensions_match_without_case(in_tmp: Path) -> None:
     node = hp.CfgNode(new_allowed=True)
     node.merge_from_file("CFG.YAML", allow_base=True)
     assert node == {"a": 1, "b": 2}
+    plain = hp.CfgNode(new_allowed=True)
+    plain.merge_from_file("BASE.YML")
+    assert plain == {"a": 1}
 
 
 def test_read_mapping_uses_yacs_rules_and_gives_sources(in_tmp: Path) -> None:

@@ -46,8 +46,11 @@ def test_literal_reference_survives_load_dump_load(in_tmp: Path) -> None:
     assert first.t == "cost ${x} and 1"
     assert first.u == "$${x}"
     assert _source.tree_flag(first, "interpolated") is True
-    (in_tmp / "d.yaml").write_text(_yaml.safe_dump(_interpolate.escape(first), yaml12=True), encoding="utf-8")
+    (in_tmp / "d.yaml").write_text(_yaml.safe_dump(_interpolate.escape(first), yaml12=True),
+                                   encoding="utf-8")
     assert hp.load("d.yaml") == first
+    (in_tmp / "e.yaml").write_text(first.dump(), encoding="utf-8")  # CfgNode.dump escapes too
+    assert hp.load("e.yaml") == first
 
 
 @settings(max_examples=100, deadline=None)
