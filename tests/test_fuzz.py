@@ -835,3 +835,54 @@ def test_config_files_that_could_crash_or_hang_the_interpreter(tmp_path, text, h
         pytest.fail(f"loading took more than {seconds} s")
     assert child.returncode == 0, f"the loader died (exit {child.returncode}): {child.stderr}"
     assert child.stdout.split() == ["documented", error]
+
+
+def _naive_compose(graph: List[List[int]], index: int) -> Dict[str, Any]:
+    """The composition of file ``index`` by the definition: its bases in order, then itself."""
+    merged: Dict[str, Any] = {}
+    for base in _bases(graph, index):
+        merged.update(_naive_compose(graph, base))
+    merged.update({f"f{index}": index, "last": index, "tags": _naive_tags(graph, index)})
+    return merged
+
+
+def _naive_tags(graph: List[List[int]], index: int) -> Dict[str, int]:
+    tags: Dict[str, int] = {}
+    for base in _bases(graph, index):
+        tags.update(_naive_tags(graph, base))
+    tags[f"t{index}"] = index
+    return tags
+
+
+def _bases(graph: List[List[int]], index: int) -> List[int]:
+    """File ``index`` names later files only, so every graph is acyclic."""
+    return [j for j in graph[index] if index < j < len(graph)]
+
+
+@FUZZ
+@given(st.lists(st.lists(st.integers(0, 6), max_size=8), min_size=1, max_size=7))
+def test_base_graphs_compose_by_definition_reading_each_file_once(graph):
+    """Any acyclic _BASE_ graph composes as its definition says, each file read once."""
+    import tempfile
+    from unittest import mock
+
+    from hyperparameter import _compose
+
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(len(graph)):
+            bases = ", ".join(f"f{j}.yaml" for j in _bases(graph, i))
+            text = (f"_BASE_: [{bases}]\n" if bases else "") + (
+                f"f{i}: {i}\nlast: {i}\ntags:\n  t{i}: {i}\n"
+            )
+            Path(folder, f"f{i}.yaml").write_text(text, encoding="utf-8")
+        reads: List[str] = []
+        real = _compose.parse_file
+
+        def counting(file: str, *args: Any, **kwargs: Any) -> Any:
+            reads.append(os.path.basename(file))
+            return real(file, *args, **kwargs)
+
+        with mock.patch.object(_compose, "parse_file", counting):
+            tree = files.config(os.path.join(folder, "f0.yaml"))
+        assert tree == _naive_compose(graph, 0)
+        assert sorted(reads) == sorted(set(reads))
