@@ -141,7 +141,13 @@ def launch(fn: Optional[Callable[..., Any]] = None, argv: Optional[Sequence[str]
     arguments = list(sys.argv[1:] if argv is None else argv)
     forwarded = os.environ.pop(ARGV_VAR, None)
     if forwarded is not None:  # one run of a sweep: the arguments the sweep chose
-        arguments = json.loads(forwarded)
+        try:
+            arguments = [str(item) for item in json.loads(forwarded)]
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"{ARGV_VAR} must be a JSON list of arguments (a sweep sets it for each run), "
+                f"got {forwarded[:80]!r}; unset it"
+            ) from None
     if fn is not None:
         return _launch_one(fn, _parser(prog, fn), arguments)
     frame = sys._getframe(1)
