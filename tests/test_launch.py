@@ -139,6 +139,31 @@ def test_a_key_the_script_reads_is_known(script):
     assert result.stdout.strip().endswith("baseline")
 
 
+def test_a_key_read_in_an_imported_project_module_is_known(tmp_path):
+    """A read in a module of the script's own project (not yet run) makes its key known."""
+    write(tmp_path / "helpers.py", """\
+        import hyperparameter as hp
+
+        def root():
+            return hp.scope.data.root | "/data"
+        """)
+    path = write(tmp_path / "main.py", """\
+        import hyperparameter as hp
+        import helpers
+
+        @hp.param("job")
+        def job(n: int = 1):
+            print(helpers.root(), n)
+
+        hp.launch(job)
+        """)
+    result = run(path, "-D", "data.root=/mnt")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "/mnt 1\n"
+    shown = run(path, "--print-config", "--sources")
+    assert 'root: "/data"  # default at helpers.py:4' in shown.stdout
+
+
 def test_missing_required_parameter_is_a_usage_error(tmp_path):
     """A required parameter not given is exit 2 naming the flag and the -D key."""
     path = write(tmp_path / "req.py", """\

@@ -300,19 +300,41 @@ def _nestable(values: Dict[str, Any]) -> Dict[str, Any]:
             if not any(other.startswith(k + ".") for other in keys)}
 
 
-def _scanned(fn: Callable[..., Any]) -> List[Any]:
-    """Return what ``hp params``' static scan finds in the launched script and ``fn``'s file."""
-    from ._scan import scan
+_SCAN_LIMIT = 2000  # files of the program's own modules scanned for reads
 
-    files = set()
+
+def _program_files(fn: Callable[..., Any]) -> List[str]:
+    """Return the launched script, ``fn``'s file and the imported modules of the same project.
+
+    The project is the folder of the script (or the working directory): modules
+    loaded from there, not from site-packages, are the user's own code.
+    """
+    files = []
     code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
     if code is not None:
-        files.add(code.co_filename)
+        files.append(code.co_filename)
     main = getattr(sys.modules.get("__main__"), "__file__", None)
     if main:
-        files.add(main)
+        files.append(main)
+    roots = {os.path.dirname(os.path.abspath(f)) for f in files} or {os.getcwd()}
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.endswith(".py"):
+            continue
+        path = os.path.abspath(file)
+        if "site-packages" in path or "dist-packages" in path:
+            continue
+        if any(path.startswith(root + os.sep) for root in roots):
+            files.append(path)
+    return list(dict.fromkeys(os.path.abspath(f) for f in files))[:_SCAN_LIMIT]
+
+
+def _scanned(fn: Callable[..., Any]) -> List[Any]:
+    """Return what ``hp params``' static scan finds in the program's own files."""
+    from ._scan import scan
+
     found: List[Any] = []
-    for file in sorted(files):
+    for file in _program_files(fn):
         if os.path.isfile(file):
             try:
                 found.extend(scan(file))
