@@ -197,23 +197,28 @@ class Launch:
             self._check_required(collected)
         return collected
 
-    def _known_keys(self, collected: Collected) -> List[str]:
+    def _known_keys(self, collected: Collected, scanned: bool) -> Set[str]:
         names = set(self.params) | set(_scope.declared()) | set(_scope.reads())
         names |= set(_scope.effective()) | collected.file_keys
-        names |= _scanned_keys(self.fn)
-        return sorted(names)
+        if scanned:  # parsing the program's files costs more: only for keys not found so far
+            names |= _scanned_keys(self.fn)
+        return names
 
     def _check_keys(self, collected: Collected) -> None:
-        known: Optional[List[str]] = None
+        known: Optional[Set[str]] = None
         for define in collected.defines:
             if define.added:
                 continue
             if known is None:
-                known = self._known_keys(collected)
-                known_set = set(known)
+                known = self._known_keys(collected, scanned=False)
+            if not _is_known(define.key, known):
+                known = self._known_keys(collected, scanned=True)
+                break
+        if known is None:
+            return
+        for define in collected.defines:
             key = define.key
-            if key in known_set or any(k.startswith(key + ".") or key.startswith(k + ".")
-                                       for k in known):
+            if define.added or _is_known(key, known):
                 continue
             self.parser.error(
                 f"unknown key {key!r} in {define.source}{did_you_mean(key, known)}; "
@@ -293,6 +298,17 @@ class Launch:
         return _nestable(values), sources
 
 
+def _is_known(key: str, known: Set[str]) -> bool:
+    """Return whether ``key``, a parent of it or a child of it is among ``known``."""
+    if key in known:
+        return True
+    parts = key.split(".")
+    if any(".".join(parts[:i]) in known for i in range(1, len(parts))):
+        return True
+    prefix = key + "."
+    return any(k.startswith(prefix) for k in known)
+
+
 def _nestable(values: Dict[str, Any]) -> Dict[str, Any]:
     """Drop a key that is also the parent of others (``a`` and ``a.b``): the deeper keys win."""
     keys = set(values)
@@ -301,6 +317,9 @@ def _nestable(values: Dict[str, Any]) -> Dict[str, Any]:
 
 
 _SCAN_LIMIT = 2000  # files of the program's own modules scanned for reads
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# file -> (size, mtime, what the scan found): a file is parsed again only when it changed.
+_SCAN_CACHE: Dict[str, Tuple[int, float, List[Any]]] = {}
 
 
 def _program_files(fn: Callable[..., Any]) -> List[str]:
@@ -322,7 +341,7 @@ def _program_files(fn: Callable[..., Any]) -> List[str]:
         if not isinstance(file, str) or not file.endswith(".py"):
             continue
         path = os.path.abspath(file)
-        if "site-packages" in path or "dist-packages" in path:
+        if "site-packages" in path or "dist-packages" in path or path.startswith(_PACKAGE):
             continue
         if any(path.startswith(root + os.sep) for root in roots):
             files.append(path)
@@ -335,11 +354,18 @@ def _scanned(fn: Callable[..., Any]) -> List[Any]:
 
     found: List[Any] = []
     for file in _program_files(fn):
-        if os.path.isfile(file):
+        try:
+            stat = os.stat(file)
+        except OSError:
+            continue
+        cached = _SCAN_CACHE.get(file)
+        if cached is None or cached[:2] != (stat.st_size, stat.st_mtime):
             try:
-                found.extend(scan(file))
+                items = scan(file) if os.path.isfile(file) else []
             except (ValueError, OSError, SyntaxError):
-                continue
+                items = []
+            cached = _SCAN_CACHE[file] = (stat.st_size, stat.st_mtime, items)
+        found.extend(cached[2])
     return found
 
 

@@ -13,7 +13,7 @@ import inspect
 import sys
 import types
 import typing
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from ._values import MISSING
 
@@ -90,6 +90,11 @@ def decorated_in(namespace: Dict[str, Any]) -> Dict[str, Callable[..., Any]]:
     return found
 
 
+# module name -> (module, size of its namespace, its decorated functions): a module whose
+# namespace did not change size since the last launch is not looked through again.
+_MODULES: Dict[str, Tuple[Any, int, List[Callable[..., Any]]]] = {}
+
+
 def program_params(extra: Iterable[Callable[..., Any]] = ()) -> Dict[str, Param]:
     """Return every parameter bound by ``@hp.param`` in the loaded modules and in ``extra``.
 
@@ -97,13 +102,22 @@ def program_params(extra: Iterable[Callable[..., Any]] = ()) -> Dict[str, Param]
     """
     found: Dict[str, Param] = {}
     owners: List[Callable[..., Any]] = list(extra)
-    for module in list(sys.modules.values()):
+    for name, module in list(sys.modules.items()):
         namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
+        if namespace.__class__ is not dict:
             continue
-        for value in list(namespace.values()):
-            if _bound(value) is not None:
-                owners.append(value)
+        size = len(namespace)
+        cached = _MODULES.get(name)
+        if cached is None or cached[0] is not module or cached[1] != size:
+            function = types.FunctionType
+            decorated: List[Callable[..., Any]] = [
+                value for value in list(namespace.values())
+                if (value.__class__ is function and "__hp_bindings__" in value.__dict__)
+                or (isinstance(value, type) and _bound(value) is not None)]
+            _MODULES[name] = (module, size, decorated)
+        else:
+            decorated = cached[2]
+        owners.extend(decorated)
     seen = set()
     for owner in owners:
         if id(owner) in seen:
