@@ -206,6 +206,32 @@ def test_parameters_named_like_launcher_options_get_namespaced_flags():
     assert got == ("x", "y", "z", True, "w", 2)
 
 
+def test_odd_callables_launch():
+    """A class, a partial, a callable object and an async function launch like functions."""
+    import functools
+
+    @hp.param("model")
+    class Model:
+        def __init__(self, depth: int = 18):
+            self.depth = depth
+
+    def scaled(a, b: int = 2):
+        return a * b
+
+    class Call:
+        def __call__(self, x: float = 1.0):
+            return x
+
+    @hp.param("aio")
+    async def fetch(n: int = 1):
+        return hp.scope.aio.n | 0, n
+
+    assert hp.launch(Model, ["--depth", "5"]).depth == 5
+    assert hp.launch(hp.param("pp")(functools.partial(scaled, 3)), ["--b", "7"]) == 21
+    assert hp.launch(hp.param("cc")(Call()), ["-D", "cc.x=3"]) == 3.0
+    assert hp.launch(fetch, ["--n", "4"]) == (4, 4)
+
+
 # --------------------------------------------------------------------------- publication
 
 

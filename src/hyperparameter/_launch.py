@@ -487,7 +487,7 @@ def run(launch: Launch, args: argparse.Namespace, argv: Sequence[str]) -> Any:
             launch.parser.error(f"cannot write the run record in {run_dir!r}: {exc}")
     with Published(collected):
         try:
-            result = launch.fn()
+            result = _finish(launch.fn())
         except BaseException as exc:
             if record is not None:
                 record.finish(exc)
@@ -496,6 +496,24 @@ def run(launch: Launch, args: argparse.Namespace, argv: Sequence[str]) -> Any:
             record.finish(None)
         _warn_unused(collected)
     return result
+
+
+def _finish(result: Any) -> Any:
+    """Run a coroutine an ``async def`` entry point returned, unless an event loop runs here."""
+    import asyncio
+    import inspect
+
+    if not inspect.iscoroutine(result):
+        return result
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(result)
+    result.close()
+    raise RuntimeError(
+        "hp.launch of an async entry point runs it with asyncio.run, but an event loop is "
+        "already running here; call hp.launch from synchronous code (the script's top level)"
+    )
 
 
 def _warn_unused(collected: Collected) -> None:
