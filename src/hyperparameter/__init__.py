@@ -27,10 +27,11 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from . import cli, testing
+    from . import cli, stores, testing, web
     from ._provenance import Explanation, Report, explain, report
     from .cli import launch
     from .files import config, load
+    from .stores import attach
 
 __version__ = "1.0.0.dev0"
 
@@ -43,6 +44,9 @@ CN = CfgNode
 _LAZY = {
     "cli": ("hyperparameter.cli", None),
     "testing": ("hyperparameter.testing", None),
+    "stores": ("hyperparameter.stores", None),
+    "web": ("hyperparameter.web", None),
+    "attach": ("hyperparameter.stores", "attach"),
     "launch": ("hyperparameter.cli", "launch"),
     "load": ("hyperparameter.files", "load"),
     "config": ("hyperparameter.files", "config"),
@@ -86,6 +90,7 @@ __all__ = [
     "ScopeWriteError",
     "Source",
     "__version__",
+    "attach",
     "bind",
     "cli",
     "config",
@@ -99,6 +104,8 @@ __all__ = [
     "report",
     "scope",
     "snapshot",
+    "stores",
     "subprocess_env",
     "testing",
+    "web",
 ]

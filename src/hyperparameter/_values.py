@@ -54,11 +54,14 @@ class Text:
     ``float``); anything else is a :class:`ConversionError` naming the source.
     """
 
-    __slots__ = ("source", "text")
+    __slots__ = ("cache", "source", "text")
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: Any, source: str) -> None:
         self.text = text
         self.source = source
+        # (type of the read's default, result) of the last scalar conversion: reads of
+        # the same key with the same default type convert once, not at every read.
+        self.cache: Any = None
 
     def __repr__(self) -> str:
         return f"Text({self.text!r}, source={self.source!r})"
@@ -201,18 +204,29 @@ def _to_other_type(text: str, kind: type, key: str, source: str) -> Any:
         ) from None
 
 
+_SCALARS = frozenset({int, float, bool, str, type(None)})
+
+
 def resolve(value: Any, default: Any, key: str) -> Any:
     """Return what a read of ``key`` with ``default`` yields for a stored ``value``."""
     cls = value.__class__
     if cls is Text:
+        kind = default.__class__
+        cache = value.cache
+        if cache is not None and cache[0] is kind:
+            return cache[1]
         payload = value.text
         if payload.__class__ is str:
-            return convert_text(payload, default, key, value.source)
-        if default is MISSING or default is None:
-            return payload
-        from ._types import coerce
+            result = convert_text(payload, default, key, value.source)
+        elif default is MISSING or default is None:
+            result = payload
+        else:
+            from ._types import coerce
 
-        return coerce(payload, type(default), key, value.source)
+            result = coerce(payload, kind, key, value.source)
+        if result.__class__ in _SCALARS:  # immutable: safe to hand out again
+            value.cache = (kind, result)
+        return result
     if cls is int and default.__class__ is float:
         return _to_float(value, key, "")
     return value
