@@ -192,3 +192,71 @@ def test_a_rust_child_reads_every_kind_of_python_value(programs: Dict[str, str])
     result = _run([programs["print_params"], "a.big=0"], env)
     assert result.returncode != 0
     assert "cannot convert '1180591620717411303424' to i64 for key 'a.big'" in result.stderr
+
+
+class _Lines:
+    """Lines of a child's output, read by one thread, awaited with a deadline."""
+
+    def __init__(self, stream) -> None:
+        import queue
+        import threading
+
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: List[str] = []
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, wanted: str, seconds: float) -> None:
+        """Return once a line equal to ``wanted`` arrived; fail after ``seconds``."""
+        import queue
+        import time
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if line == wanted:
+                return
+        raise AssertionError(f"never printed {wanted!r}; printed {self.seen!r}")
+
+
+def test_a_rust_worker_follows_values_published_by_the_hp_command(programs, tmp_path):
+    """`hp publish --store file://...` from Python reaches a Rust process following the store."""
+    paths = programs
+    if "follow_store" not in paths:
+        result = subprocess.run(
+            ["cargo", "build", "--offline", "--quiet", "--example", "follow_store",
+             "--message-format=json", "--manifest-path", str(MANIFEST)],
+            capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, result.stderr
+        for line in result.stdout.splitlines():
+            message = json.loads(line)
+            if message.get("target", {}).get("name") == "follow_store" and message.get(
+                    "executable"):
+                paths = {**paths, "follow_store": message["executable"]}
+    store = tmp_path / "params.json"
+    url = store.as_uri()
+    hp_command = [sys.executable, "-m", "hyperparameter"]
+    first = subprocess.run([*hp_command, "publish", "--store", url, "llm.temperature=0.7"],
+                           capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    child = subprocess.Popen([paths["follow_store"], url, "llm.temperature=1.0", "60"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    output = _Lines(child.stdout)
+    try:
+        output.wait_for("llm.temperature=0.7", 30)
+        second = subprocess.run([*hp_command, "publish", "--store", url, "llm.temperature=0.2"],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        output.wait_for("llm.temperature=0.2", 30)
+    finally:
+        child.kill()
+        child.wait()
