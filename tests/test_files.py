@@ -632,7 +632,8 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tree=_TREE)
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_dump_then_load_gives_the_same_tree(tmp_path: Path, fmt: str, tree: Dict[str, Any]) -> None:
@@ -645,7 +646,8 @@ def test_dump_then_load_gives_the_same_tree(tmp_path: Path, fmt: str, tree: Dict
     assert _same(read(path), tree)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet="${}ab", max_size=16))
 def test_escaped_text_loads_as_written(tmp_path: Path, text: str) -> None:
     """Any text with each '${' written as '$${' loads back as that text."""
