@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import ast
 import enum
-import json
 import os
 import sys
 import warnings
@@ -23,8 +22,9 @@ from . import _provenance, _scope
 from ._cmdline import Collected, to_yaml
 from ._docstrings import param_help
 from ._keys import did_you_mean, validate_key
-from ._params import Param, params_of, program_params
-from ._source import Source, command_line_source, default_source, user_location
+from ._params import Param, params_of, program_params, scanned, scanned_keys
+from ._publish import Published
+from ._source import Source, command_line_source, default_source
 from ._values import MISSING, Text
 
 __all__ = ["LAUNCHER_OPTIONS", "Launch", "UnusedOverrideWarning", "add_arguments", "run"]
@@ -201,7 +201,7 @@ class Launch:
         names = set(self.params) | set(_scope.declared()) | set(_scope.reads())
         names |= set(_scope.effective()) | collected.file_keys
         if scanned:  # parsing the program's files costs more: only for keys not found so far
-            names |= _scanned_keys(self.fn)
+            names |= scanned_keys(self.fn)
         return names
 
     def _check_keys(self, collected: Collected) -> None:
@@ -287,7 +287,7 @@ class Launch:
             if key not in values and default is not MISSING \
                     and default.__class__ is not _scope.DefaultOfType:
                 values[key], sources[key] = default, default_source()
-        for found in _scanned(self.fn):
+        for found in scanned(self.fn):
             if found.kind == "read" and found.key not in values and found.default:
                 try:
                     values[found.key] = ast.literal_eval(found.default)
@@ -316,143 +316,7 @@ def _nestable(values: Dict[str, Any]) -> Dict[str, Any]:
             if not any(other.startswith(k + ".") for other in keys)}
 
 
-_SCAN_LIMIT = 2000  # files of the program's own modules scanned for reads
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-# file -> (size, mtime, what the scan found): a file is parsed again only when it changed.
-_SCAN_CACHE: Dict[str, Tuple[int, float, List[Any]]] = {}
-
-
-def _program_files(fn: Callable[..., Any]) -> List[str]:
-    """Return the launched script, ``fn``'s file and the imported modules of the same project.
-
-    The project is the folder of the script (or the working directory): modules
-    loaded from there, not from site-packages, are the user's own code.
-    """
-    files = []
-    code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
-    if code is not None:
-        files.append(code.co_filename)
-    main = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main:
-        files.append(main)
-    roots = {os.path.dirname(os.path.abspath(f)) for f in files} or {os.getcwd()}
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
-        if not isinstance(file, str) or not file.endswith(".py"):
-            continue
-        path = os.path.abspath(file)
-        if "site-packages" in path or "dist-packages" in path or path.startswith(_PACKAGE):
-            continue
-        if any(path.startswith(root + os.sep) for root in roots):
-            files.append(path)
-    return list(dict.fromkeys(os.path.abspath(f) for f in files))[:_SCAN_LIMIT]
-
-
-def _scanned(fn: Callable[..., Any]) -> List[Any]:
-    """Return what ``hp params``' static scan finds in the program's own files."""
-    from ._scan import scan
-
-    found: List[Any] = []
-    for file in _program_files(fn):
-        try:
-            stat = os.stat(file)
-        except OSError:
-            continue
-        cached = _SCAN_CACHE.get(file)
-        if cached is None or cached[:2] != (stat.st_size, stat.st_mtime):
-            try:
-                items = scan(file) if os.path.isfile(file) else []
-            except (ValueError, OSError, SyntaxError):
-                items = []
-            cached = _SCAN_CACHE[file] = (stat.st_size, stat.st_mtime, items)
-        found.extend(cached[2])
-    return found
-
-
-def _scanned_keys(fn: Callable[..., Any]) -> Set[str]:
-    """Return the keys the launched script's source binds or reads."""
-    return {found.key for found in _scanned(fn)}
-
-
 # --------------------------------------------------------------------------- running
-
-
-def _encoded(values: Dict[str, Any]) -> Optional[str]:
-    from ._propagate import ENV_LIMIT, ENV_VAR, encode
-
-    data = {}
-    for key, value in sorted(values.items()):
-        try:
-            data[key] = encode(key, value)
-        except TypeError:
-            continue  # a Python object published in code: a child process cannot receive it
-    text = json.dumps(data, separators=(",", ":"))
-    return text if len(text.encode()) + len(ENV_VAR) + 1 <= ENV_LIMIT else None
-
-
-def _stop_forkserver() -> None:
-    """Stop a running forkserver so the next pool starts one with the current environment.
-
-    A forkserver forks its workers from itself, so they inherit the environment it
-    started with, not the one of the pool's creator.
-    """
-    try:
-        from multiprocessing import forkserver
-
-        server = forkserver._forkserver
-        if getattr(server, "_forkserver_pid", None) is not None and hasattr(server, "_stop"):
-            server._stop()
-    except Exception:  # an internal of multiprocessing changed: keep the old behaviour
-        pass
-
-
-class Published:
-    """The run's values as the process baseline and in ``HYPERPARAMETER_PARAMS``, undone on exit.
-
-    Threads, fork-started workers (the baseline), and spawn- or forkserver-started
-    workers (the environment variable, read when they import the package) see the
-    values; on exit the previous baseline and variable come back exactly.
-    """
-
-    def __init__(self, collected: Collected) -> None:
-        self.collected = collected
-        self.previous: Any = None
-        self.environ: Optional[str] = None
-
-    def __enter__(self) -> Published:
-        from ._propagate import ENV_VAR
-
-        base = _scope.baseline()
-        values = dict(base)
-        sources = {key: base.source_of(key) for key in base}
-        shadowed = {key: list(found) for key, found in self.collected.shadowed.items()}
-        for key, value in self.collected.values.items():
-            if key in base:
-                shadowed.setdefault(key, []).append((base[key], sources[key]))
-            values[key] = value
-            sources[key] = self.collected.sources[key]
-        self.previous = base
-        self.environ = os.environ.get(ENV_VAR)
-        text = _encoded(values)
-        if text != self.environ:
-            _stop_forkserver()
-        _scope.set_baseline(values, sources, command_line_source(
-            f"hp.launch at {user_location(2)}"))
-        _scope.baseline().shadowed = shadowed
-        if text is not None:
-            os.environ[ENV_VAR] = text
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        from ._propagate import ENV_VAR
-
-        _scope.restore(self.previous)
-        if os.environ.get(ENV_VAR) != self.environ:
-            _stop_forkserver()
-            if self.environ is None:
-                os.environ.pop(ENV_VAR, None)
-            else:
-                os.environ[ENV_VAR] = self.environ
 
 
 def run(launch: Launch, args: argparse.Namespace, argv: Sequence[str]) -> Any:

@@ -10,14 +10,15 @@ modules and the caller's local scope; nothing is imported or run to find them.
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 import types
 import typing
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from ._values import MISSING
 
-__all__ = ["Param", "decorated_in", "params_of", "program_params"]
+__all__ = ["Param", "decorated_in", "params_of", "program_params", "scanned", "scanned_keys"]
 
 
 class Param(NamedTuple):
@@ -126,3 +127,63 @@ def program_params(extra: Iterable[Callable[..., Any]] = ()) -> Dict[str, Param]
         for param in params_of(owner):
             found.setdefault(param.key, param)
     return found
+
+
+# --------------------------------------------------------------------------- reads in the source
+
+_SCAN_LIMIT = 2000  # files of the program's own modules scanned for reads
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# file -> (size, mtime, what the scan found): a file is parsed again only when it changed.
+_SCAN_CACHE: Dict[str, Tuple[int, float, List[Any]]] = {}
+
+
+def _program_files(fn: Callable[..., Any]) -> List[str]:
+    """Return the launched script, ``fn``'s file and the imported modules of the same project.
+
+    The project is the folder of the script (or the working directory): modules
+    loaded from there, not from site-packages, are the user's own code.
+    """
+    files = []
+    code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
+    if code is not None:
+        files.append(code.co_filename)
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main:
+        files.append(main)
+    roots = {os.path.dirname(os.path.abspath(f)) for f in files} or {os.getcwd()}
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.endswith(".py"):
+            continue
+        path = os.path.abspath(file)
+        if "site-packages" in path or "dist-packages" in path or path.startswith(_PACKAGE):
+            continue
+        if any(path.startswith(root + os.sep) for root in roots):
+            files.append(path)
+    return list(dict.fromkeys(os.path.abspath(f) for f in files))[:_SCAN_LIMIT]
+
+
+def scanned(fn: Callable[..., Any]) -> List[Any]:
+    """Return what ``hp params``' static scan finds in the program's own files."""
+    from ._scan import scan
+
+    found: List[Any] = []
+    for file in _program_files(fn):
+        try:
+            stat = os.stat(file)
+        except OSError:
+            continue
+        cached = _SCAN_CACHE.get(file)
+        if cached is None or cached[:2] != (stat.st_size, stat.st_mtime):
+            try:
+                items = scan(file) if os.path.isfile(file) else []
+            except (ValueError, OSError, SyntaxError):
+                items = []
+            cached = _SCAN_CACHE[file] = (stat.st_size, stat.st_mtime, items)
+        found.extend(cached[2])
+    return found
+
+
+def scanned_keys(fn: Callable[..., Any]) -> Set[str]:
+    """Return the keys the launched script's source binds or reads."""
+    return {found.key for found in scanned(fn)}
