@@ -4,7 +4,8 @@ Precedence, highest first: an explicit ``--name`` flag (``hp.launch``), then
 ``-D KEY=VALUE`` (later wins), then config files given with ``-C`` (later
 wins), then the defaults in the code. Every value remembers its source, so
 ``--explain KEY`` and ``hp.explain`` can say where it came from and what it
-shadowed. ``hp.launch`` lives in ``_launch`` (sweeps in ``_sweep``, run records in
+shadowed. ``hp.launch`` lives in ``_launch`` (publication in ``_publish``, sweeps in
+``_sweep``, run records in
 ``_record``), the ``hp`` tool in ``_command``.
 """
 
