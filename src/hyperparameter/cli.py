@@ -5,8 +5,7 @@ Precedence, highest first: an explicit ``--name`` flag (``hp.launch``), then
 wins), then the defaults in the code. Every value remembers its source, so
 ``--explain KEY`` and ``hp.explain`` can say where it came from and what it
 shadowed. ``hp.launch`` lives in ``_launch`` (publication in ``_publish``, sweeps in
-``_sweep``, run records in
-``_record``), the ``hp`` tool in ``_command``.
+``_sweep``, run records in ``_record``), the ``hp`` tool in ``_command``.
 """
 
 from __future__ import annotations
