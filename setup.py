@@ -12,6 +12,7 @@ implementation even when the extension is there.
 import os
 import platform
 import sys
+import sysconfig
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -71,6 +72,10 @@ def extensions():
     if platform.python_implementation() != "CPython":
         print(FALLBACK.format(f"{platform.python_implementation()} is not CPython"),
               file=sys.stderr)
+        return []
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        # The accelerator relies on the GIL (borrowed references during a read).
+        print(FALLBACK.format("a free-threaded Python"), file=sys.stderr)
         return []
     # The contextvars C API is not in the limited API: one build per Python version.
     return [Extension("hyperparameter._speedups", ["src/hyperparameter/_speedups.c"])]

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Tuple
 
 from . import _scope
-from ._keys import _VALID, did_you_mean, split_assignment, validate_key
+from ._keys import _VALID, did_you_mean, validate_key
 from ._scope import Layer, layers_in_force, lookup, missing_key_error, new_layer, record_read
-from ._source import Source, scope_source, sources_of
-from ._tree import flatten
+from ._scope_args import build_layer, checked_kwargs
+from ._source import Source
 from ._values import MISSING, Text, resolve
 from .errors import MissingKeyError
 
@@ -213,72 +213,6 @@ def _root_accessor(key: str) -> Accessor:
     return scope[key]
 
 
-# --------------------------------------------------------------------------- building layers
-
-
-def _add_mapping(layer: Layer, sources: Dict[str, Source], arg: Mapping[Any, Any],
-                 where: str) -> None:
-    flat = flatten(arg, "", where)
-    recorded = sources_of(arg)
-    if recorded is None:
-        layer.update(flat)
-        for key in flat:
-            sources.pop(key, None)
-        return
-    # A tree read from files (hp.load): its values came from outside, each with its
-    # file line, so they convert like -D text and hp.explain names the line.
-    for key, value in flat.items():
-        source = recorded.get(key)
-        if source is None:
-            layer[key] = value
-            sources.pop(key, None)
-        else:
-            layer[key] = Text(value, source)
-            sources[key] = source
-
-
-def build_layer(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any, int]) -> Layer:
-    """Return the layer that ``hp.scope(*args, **kwargs)`` describes (later arguments win)."""
-    layer = new_layer(origin=origin)
-    sources: Dict[str, Source] = {}
-    where = layer.origin_text()
-    for arg in args:
-        if isinstance(arg, str):
-            text_where = f"hp.scope({arg!r}) at {where.rpartition(' at ')[2]}"
-            key, text = split_assignment(arg, text_where)
-            source = scope_source(text_where)
-            layer[key] = Text(text, source)
-            sources[key] = source
-        elif isinstance(arg, Mapping):
-            _add_mapping(layer, sources, arg, where)
-        elif isinstance(arg, (list, tuple)):
-            nested = build_layer(tuple(arg), {}, origin)
-            layer.update(nested)
-            for key in nested:
-                sources.pop(key, None)
-            sources.update(nested.sources or {})
-        else:
-            raise TypeError(
-                f"hp.scope() takes 'key=value' strings, mappings (dicts, CfgNode) and "
-                f"keyword arguments; got {arg!r} ({type(arg).__name__})"
-            )
-    layer.update(_checked_kwargs(kwargs))
-    for key in kwargs:
-        sources.pop(key, None)
-    layer.sources = sources or None
-    return layer
-
-
-def _checked_kwargs(kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    """Return ``kwargs`` with validated (NFKC-normalised) keys; the same dict if all were known."""
-    if _VALID.issuperset(kwargs):
-        return kwargs
-    checked = {}
-    for key, value in kwargs.items():
-        checked[validate_key(key)] = value
-    return checked
-
-
 # --------------------------------------------------------------------------- scope objects
 
 
@@ -431,7 +365,7 @@ class _PyRoot:
         if args:
             return Scope(build_layer(args, kwargs, origin))
         # The common case, hp.scope(**overrides): kwargs is already a fresh dict.
-        layer = Layer(kwargs if _VALID.issuperset(kwargs) else _checked_kwargs(kwargs))
+        layer = Layer(kwargs if _VALID.issuperset(kwargs) else checked_kwargs(kwargs))
         layer.origin = origin
         layer.sources = None
         layer.tokens = []
@@ -508,7 +442,7 @@ if _speedups is not None:
         "stack": _scope._stack, "scope_globals": _scope.__dict__, "reads": _reads,
         "record_read": record_read, "missing_key_error": missing_key_error,
         "resolve": resolve, "Text": Text, "MISSING": MISSING, "valid_keys": _VALID,
-        "checked_kwargs": _checked_kwargs, "build_scope": _build_scope,
+        "checked_kwargs": checked_kwargs, "build_scope": _build_scope,
         "check_scope_site": _scope.check_scope_site, "exit_slow": _exit_slow,
         "Layer": Layer, "Scope": Scope,
     })

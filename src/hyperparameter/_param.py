@@ -84,7 +84,8 @@ def _generate(
         hints = {}
     p = _prefix_for([q.name for q in params])
     env: Dict[str, Any] = {
-        f"{p}M": MISSING, f"{p}S": _scope, f"{p}T": Text, f"{p}get": _scope.layers_in_force,
+        f"{p}M": MISSING, f"{p}G": _scope.__dict__, f"{p}T": Text,
+        f"{p}get": _scope.layers_in_force,
         f"{p}fn": fn, f"{p}missing": _missing_argument, f"{p}convert": _convert_outside,
     }
     signature: List[str] = []
@@ -168,7 +169,8 @@ def _generate(
             names = ", ".join(bound)
             lookups += f"        {names}, = {p}fill({p}spec, {names})\n"
         else:
-            lookups += f"        {p}layers = (*{p}get(), {p}S._baseline)\n"
+            # _scope.__dict__["_baseline"]: a module __getattr__ makes `_scope._baseline` slow.
+            lookups += f"        {p}layers = (*{p}get(), {p}G['_baseline'])\n"
             lookups += "".join("    " + line + "\n" for line in "".join(body).splitlines())
     source = (
         f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"

@@ -46,17 +46,33 @@ not_ready(void)
 
 /* ------------------------------------------------------------------ reading */
 
+/* One dict probe with the key's hash computed once (keys are str: it is cached). */
+#if PY_VERSION_HEX < 0x030D0000
+#define GET_KNOWN_HASH(dict, key, hash) _PyDict_GetItem_KnownHash((dict), (key), (hash))
+#else
+#define GET_KNOWN_HASH(dict, key, hash) PyDict_GetItemWithError((dict), (key))
+#endif
+
 /* Return a new reference to the stored value of key (MISSING included), or NULL. */
 static PyObject *
 find(PyObject *key)
 {
-    PyObject *layers, *value = NULL, *baseline;
+    PyObject *layers, *value = NULL, *baseline, *layer;
     Py_ssize_t i, n;
+    Py_hash_t hash = PyObject_Hash(key);
+    if (hash == -1)
+        return NULL;
     if (PyContextVar_Get(stack_var, NULL, &layers) < 0)
         return NULL;
     n = PyTuple_GET_SIZE(layers);
     for (i = 0; i < n; i++) {
-        value = PyDict_GetItemWithError(PyTuple_GET_ITEM(layers, i), key);
+        layer = PyTuple_GET_ITEM(layers, i);
+        if (!PyDict_Check(layer)) {
+            Py_DECREF(layers);
+            PyErr_Format(PyExc_TypeError, "a layer that is not a dict: %R", layer);
+            return NULL;
+        }
+        value = GET_KNOWN_HASH(layer, key, hash);
         if (value != NULL)
             break;
         if (PyErr_Occurred()) {
@@ -72,7 +88,12 @@ find(PyObject *key)
                 PyErr_SetString(PyExc_RuntimeError, "_scope._baseline is gone");
             return NULL;
         }
-        value = PyDict_GetItemWithError(baseline, key);
+        if (!PyDict_Check(baseline)) {
+            Py_DECREF(layers);
+            PyErr_Format(PyExc_TypeError, "a baseline that is not a dict: %R", baseline);
+            return NULL;
+        }
+        value = GET_KNOWN_HASH(baseline, key, hash);
         if (value == NULL) {
             if (PyErr_Occurred()) {
                 Py_DECREF(layers);
