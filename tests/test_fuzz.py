@@ -383,7 +383,7 @@ def test_worst_texts_as_keys_and_environment_work_or_fail_cleanly(text):
     for env in (text, '{"k": ' + text + "}", json.dumps({"k": text}), json.dumps({text: 1})):
         before = state()
         try:
-            _scope._load_env(env)
+            _propagate.load_env(env)
         except (ConversionError, InvalidKeyError):
             assert state() == before
 
@@ -397,7 +397,7 @@ def test_text_is_never_run_as_code(tmp_path):
         assert hp.scope.k() == code
         with pytest.raises(ConversionError, match="'k'"):
             hp.scope.k | [0]
-    _scope._load_env(json.dumps({"k": code}))
+    _propagate.load_env(json.dumps({"k": code}))
     assert hp.scope.k() == code
     assert not marker.exists()
 

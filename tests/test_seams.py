@@ -33,7 +33,7 @@ def _launch(fn, argv):
             raise AssertionError(f"exit {exit_.code}: {err.getvalue()}") from None
 
 
-# --------------------------------------------------------------------------- file -> -C -> @hp.param
+# ----------------------------------------------------------------- file -> -C -> @hp.param
 
 
 def test_yaml_numbers_from_a_file_reach_a_typed_parameter(tmp_path):
@@ -72,7 +72,7 @@ def test_hp_load_values_convert_like_minus_c(tmp_path):
         assert hp.scope.optim.epochs | 0 == 7
 
 
-# --------------------------------------------------------------------------- hp.load -> scope -> hp.explain
+# ------------------------------------------------------- hp.load -> scope -> hp.explain
 
 
 def test_explain_names_the_file_line_of_a_loaded_tree(tmp_path):

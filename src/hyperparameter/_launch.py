@@ -283,9 +283,9 @@ class Launch:
                 values[key] = param.default
                 owner = param.owner.__qualname__
                 sources[key] = Source(f"default of {owner}", default_source().kind)
-        for key, default in _scope.reads().items():
-            if key not in values and default is not MISSING \
-                    and default.__class__ is not _scope.DefaultOfType:
+        for key in _scope.reads():
+            default = _scope.read_default(key)  # MISSING where no default object was kept
+            if key not in values and default is not MISSING:
                 values[key], sources[key] = default, default_source()
         for found in scanned(self.fn):
             if found.kind == "read" and found.key not in values and found.default:

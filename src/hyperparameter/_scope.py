@@ -457,26 +457,3 @@ if hasattr(os, "register_at_fork"):
     # new thread it starts from the baseline (SPEC section 5).
     os.register_at_fork(after_in_child=forget_scopes_in_child)
 
-
-# Names that moved to _access and _propagate in the split of this module; resolved
-# lazily (no import cycle) for code written against the old layout.
-_MOVED = {
-    "Accessor": "_access", "Scope": "_access", "enter_layer": "_access", "scope": "_access",
-    "ENV_VAR": "_propagate", "params_to_env": "_propagate", "subprocess_env": "_propagate",
-    "snapshot": "_propagate", "bind": "_propagate", "_load_env": "_propagate",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name == "_encode" or name == "_decode" or name in _MOVED:
-        import importlib
-
-        module = importlib.import_module(f"hyperparameter.{_MOVED.get(name, '_propagate')}")
-        if name == "_encode":
-            return module.encode
-        if name == "_decode":
-            return module.decode
-        if name == "_load_env":
-            return module.load_env
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ import math
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Protocol, Tuple, runtime_checkable
 
-from . import _scope
+from . import _propagate
 from ._keys import validate_key
 from ._tree import flatten
 from .errors import HyperparameterError
@@ -122,7 +122,7 @@ def encode_changes(
     encoded: Dict[str, Any] = {}
     for key, value in flat.items():
         try:
-            data = _scope._encode(key, value)
+            data = _propagate.encode(key, value)
             json.dumps(data, allow_nan=False)
         except (TypeError, ValueError):
             raise StoreValueError(
