@@ -91,15 +91,18 @@ def explain(key: str) -> Explanation:
                     s == source.via and v is value for v, s in found)):
                 found.append((value, source))
             found.extend(getattr(layer, "shadowed", {}).get(key, ()))
-    default = _scope.read_default(key)
+    default, default_from = _scope.read_default(key), default_source()
+    if default is MISSING:  # not read yet: an @hp.param signature default still applies
+        default, owner = _scope.declared().get(key, (MISSING, ""))
+        default_from = Source(f"default of {owner}()", DEFAULT)
     if not found:
         if default is MISSING:
             return Explanation(key, MISSING, Source("not set", DEFAULT), [], MISSING)
-        return Explanation(key, default, default_source(), [], default)
+        return Explanation(key, default, default_from, [], default)
     (value, source), shadowed = found[0], found[1:]
     value = resolve(value, default, key)
     if default is not MISSING:
-        shadowed.append((default, default_source()))
+        shadowed.append((default, default_from))
     return Explanation(key, value, source, shadowed, default)
 
 
