@@ -348,3 +348,19 @@ def test_decode_keeps_plain_text_and_refuses_only_broken_literals() -> None:
     assert CN._decode_cfg_value("(1, 2)") == (1, 2)
     with pytest.raises(ConversionError, match=r"cannot decode '\{\[\]: 1\}'"):
         CN._decode_cfg_value("{[]: 1}")
+
+
+def test_a_list_that_contains_itself_freezes_dumps_and_defrosts() -> None:
+    """A self-containing list (which YACS accepts) freezes into a self-containing frozen list."""
+    loop: Any = [1]
+    loop.append(loop)
+    cfg = CN()
+    cfg["L"] = loop
+    cfg.freeze()
+    assert type(cfg.L) is FrozenList and cfg.L[1] is cfg.L
+    assert copy.deepcopy(cfg.L)[1] is not cfg.L
+    assert cfg.dump() == "L: &id001\n- 1\n- *id001\n"
+    with pytest.raises(FrozenConfigError, match="'L'"):
+        cfg.L[1].append(2)
+    cfg.defrost()
+    assert cfg.L is loop

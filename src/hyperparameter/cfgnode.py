@@ -151,7 +151,8 @@ _NOWHERE: _Where = ((), None, ())
 
 def _where_text(where: _Where) -> str:
     path, key, suffixes = where
-    return _join(path if key is None else (*path, key)) + "".join(suffixes)
+    text = _join(path if key is None else (*path, key)) + "".join(suffixes)
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-50:]}"
 
 
 def _frozen_container_error(container: Any, verb: str) -> FrozenConfigError:
@@ -174,11 +175,35 @@ def _refuser(name: str, verb: str) -> Any:
     return refuse
 
 
-class FrozenList(_ListBase):
+class _Frozen:
+    """What :class:`FrozenList` and :class:`FrozenDict` share: copies and pickles stay frozen."""
+
+    __slots__ = ()
+    _hp_key: _Where
+    _hp_plain: ClassVar[Any]  # list or dict
+    _hp_fill: ClassVar[Any]  # list.extend or dict.update
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Do nothing: ``__new__`` set the items (``list.__init__`` would replace them)."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        where = getattr(self, "_hp_key", _NOWHERE)
+        return (_rebuild_frozen, (type(self), self._hp_plain(self), where))
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Any:
+        cls = type(self)
+        new = cls._hp_plain.__new__(cls)
+        memo[id(self)] = new
+        new._hp_key = getattr(self, "_hp_key", _NOWHERE)
+        cls._hp_fill(new, copy.deepcopy(cls._hp_plain(self), memo))
+        return new
+
+
+class FrozenList(_Frozen, _ListBase):
     """A list held by a frozen ``hp.CfgNode``: it reads as the list it was and refuses changes.
 
     ``freeze()`` stores one in place of each list of the tree (``defrost()`` puts
-    plain lists back), so that ``cfg.SOLVER.STEPS.append(9)`` on a frozen config
+    the plain lists back), so that ``cfg.SOLVER.STEPS.append(9)`` on a frozen config
     raises :class:`~hyperparameter.errors.FrozenConfigError` (an ``AttributeError``)
     naming the key. It is a ``list``: ``isinstance``, ``==``, indexing, slicing,
     iteration, ``repr`` and ``json`` see a list; ``list(value)`` or
@@ -186,7 +211,8 @@ class FrozenList(_ListBase):
     """
 
     __slots__ = ("_hp_key",)
-    _hp_key: _Where
+    _hp_plain = list
+    _hp_fill = list.extend
 
     def __new__(cls, iterable: Iterable[Any] = ()) -> FrozenList:
         new = _LIST_NEW(cls)
@@ -194,22 +220,8 @@ class FrozenList(_ListBase):
         new._hp_key = _NOWHERE
         return new
 
-    def __init__(self, *args: Any) -> None:
-        """Do nothing: the items were set by ``__new__`` (``list.__init__`` would replace them)."""
 
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild_frozen_list, (list(self), getattr(self, "_hp_key", _NOWHERE)))
-
-    def __deepcopy__(self, memo: Dict[int, Any]) -> FrozenList:
-        new = _LIST_NEW(FrozenList)
-        memo[id(self)] = new
-        new._hp_key = getattr(self, "_hp_key", _NOWHERE)
-        _LIST_EXTEND(new, [item if item.__class__ in _ATOMIC else copy.deepcopy(item, memo)
-                           for item in self])
-        return new
-
-
-class FrozenDict(_DictBase):
+class FrozenDict(_Frozen, _DictBase):
     """A dict held (inside a list, or stored with ``cfg[key] = {...}``) by a frozen ``hp.CfgNode``.
 
     Like :class:`FrozenList`: reads as the dict it was, refuses changes until
@@ -217,25 +229,13 @@ class FrozenDict(_DictBase):
     """
 
     __slots__ = ("_hp_key",)
-    _hp_key: _Where
+    _hp_plain = dict
+    _hp_fill = dict.update
 
     def __new__(cls, *args: Any, **kwargs: Any) -> FrozenDict:
         new = _DICT_NEW(cls)
         _DICT_UPDATE(new, *args, **kwargs)
         new._hp_key = _NOWHERE
-        return new
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Do nothing: the items were set by ``__new__`` (``dict.__init__`` would add to them)."""
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild_frozen_dict, (dict(self), getattr(self, "_hp_key", _NOWHERE)))
-
-    def __deepcopy__(self, memo: Dict[int, Any]) -> FrozenDict:
-        new = _DICT_NEW(FrozenDict)
-        memo[id(self)] = new
-        new._hp_key = getattr(self, "_hp_key", _NOWHERE)
-        _DICT_UPDATE(new, {k: copy.deepcopy(v, memo) for k, v in self.items()})
         return new
 
 
@@ -274,15 +274,10 @@ _FROZEN = frozenset({FrozenList, FrozenDict})
 _PLAIN_TYPE: Dict[type, type] = {FrozenList: list, FrozenDict: dict}
 
 
-def _rebuild_frozen_list(items: List[Any], where: _Where) -> FrozenList:
-    new = FrozenList(items)
-    _FL_KEY_SET(new, where)
-    return new
-
-
-def _rebuild_frozen_dict(items: Dict[Any, Any], where: _Where) -> FrozenDict:
-    new = FrozenDict(items)
-    _FD_KEY_SET(new, where)
+def _rebuild_frozen(cls: Any, items: Any, where: _Where) -> Any:
+    """Rebuild a pickled :class:`FrozenList` or :class:`FrozenDict`."""
+    new = cls(items)
+    new._hp_key = where
     return new
 
 
@@ -324,6 +319,11 @@ def _freeze_value(value: Any, where: _Where, memo: Dict[int, Any], depth: int = 
             },
         )
         return frozen_dict
+    frozen = None
+    if cls is list:  # made first: a list that contains itself then holds its frozen self
+        frozen = _LIST_NEW(FrozenList)
+        _FL_KEY_SET(frozen, where)
+        memo[id(value)] = frozen
     items: Any = value
     for item in value:
         if item.__class__ not in _ATOMIC:
@@ -332,13 +332,10 @@ def _freeze_value(value: Any, where: _Where, memo: Dict[int, Any], depth: int = 
                 for index, item in enumerate(value)
             ]
             break
-    if cls is tuple:
+    if frozen is None:  # a tuple
         if items is value or all(new is old for new, old in zip(items, value)):
             return value
         return tuple(items)
-    frozen = _LIST_NEW(FrozenList)
-    _FL_KEY_SET(frozen, where)
-    memo[id(value)] = frozen
     _LIST_EXTEND(frozen, items)
     return frozen
 
