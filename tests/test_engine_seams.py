@@ -395,7 +395,7 @@ def test_deep_or_self_containing_mappings_are_refused():
         hp.scope(deep)
     loop = {"a": {}}
     loop["a"]["self"] = loop
-    with pytest.raises(hp.InvalidKeyError, match="contains itself"):
+    with pytest.raises(hp.NestingError, match="contains itself"):
         hp.scope(loop)
 
 

@@ -208,3 +208,17 @@ def test_empty_mapping_in_a_file_defines_no_key_like_a_scope(tmp_path):
     assert _launch(probe, ["-C", str(config)]) == (False, 0.1)
     with hp.scope(hp.load(str(config))):
         assert "optim" not in hp.scope
+
+
+def test_a_loaded_sub_tree_keeps_its_file_lines_and_escaping(tmp_path):
+    """hp.scope(cfg.optim) names the file line; cfg.optim.dump() reloads to the same values."""
+    config = _write(tmp_path / "c.yaml", """\
+        optim:
+          lr: 0.01
+          tag: "$${literal}"
+        """)
+    cfg = hp.load(str(config))
+    with hp.scope(cfg.optim):
+        assert str(hp.explain("lr").source).endswith("c.yaml:2")
+    again = _write(tmp_path / "again.yaml", cfg.optim.dump())
+    assert hp.load(str(again)).tag == "${literal}"

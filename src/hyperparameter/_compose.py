@@ -99,22 +99,28 @@ def _adopt(
     prefix: str,
     sources: Sources,
     depth: int = 1,
+    yacs_keys: bool = False,
 ) -> Tree:
     """Return a plain, unshared copy of ``mapping`` with checked keys; record each key's source.
 
     ``depth`` is the level of ``mapping`` (the top level is 1); a list or mapping below
-    ``MAX_DEPTH`` levels raises :class:`ConfigFileError`.
+    ``MAX_DEPTH`` levels raises :class:`ConfigFileError`. With ``yacs_keys`` any key
+    YACS accepts (not a str, or with a '.') is kept as it is, as ``merge_from_file``
+    does without ``_BASE_``; only str keys get a recorded source then.
     """
     key_lines = lines.get(id(mapping), {})
     out: Tree = {}
     for key, value in mapping.items():
         source = file_source(file, key_lines.get(key))
-        full = _check_key(key, prefix, source)
+        if yacs_keys and (not isinstance(key, str) or "." in key):
+            full = f"{prefix}.{key}" if prefix else str(key)
+        else:
+            full = _check_key(key, prefix, source)
         sources[full] = source
         if isinstance(value, Mapping) and value:
             if depth >= MAX_DEPTH:
                 raise too_deep(source, f"key {full!r} holds lists or mappings nested")
-            out[key] = _adopt(value, file, lines, full, sources, depth + 1)
+            out[key] = _adopt(value, file, lines, full, sources, depth + 1, yacs_keys)
         else:
             out[key] = copy_nested(value, depth + 1, source, full)
     return out
@@ -185,8 +191,10 @@ class Composer:
         allow_python: bool = False,
         yaml12_numbers: bool = True,
         duplicates: str = "error",
+        yacs_keys: bool = False,
     ) -> None:
         self.allow_base = allow_base
+        self.yacs_keys = yacs_keys
         self.allow_python = allow_python
         self.yaml12_numbers = yaml12_numbers
         self.duplicates = duplicates
@@ -234,7 +242,7 @@ class Composer:
         )
         sources: Sources = {}
         try:
-            tree = _adopt(data, file, lines, "", sources)
+            tree = _adopt(data, file, lines, "", sources, yacs_keys=self.yacs_keys)
         except RecursionError:  # MAX_DEPTH fits in Python's stack, unless the caller is deep
             raise out_of_stack(file, "config") from None
         if not self.allow_base or BASE_KEY not in tree:
@@ -287,7 +295,7 @@ def read_mapping(
     """
     composer = Composer(
         allow_base=allow_base, allow_python=allow_python, yaml12_numbers=yaml12_numbers,
-        duplicates=duplicates,
+        duplicates=duplicates, yacs_keys=True,
     )
     tree, all_sources = composer.read(path)
     if sources is not None:

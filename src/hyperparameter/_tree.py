@@ -5,7 +5,7 @@ snapshots, ``--print-config``): a mapping is a namespace, not a value, so a
 nested mapping contributes its leaves under dotted keys and an *empty* mapping
 defines no key at all. Lists, tuples and every other object are values.
 Nesting is limited to :data:`MAX_DEPTH` levels, and a mapping that contains
-itself is refused, each with an error naming the key.
+itself is refused, each with :class:`NestingError` naming the key.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ._keys import validate_key
-from .errors import InvalidKeyError, NestingError
+from .errors import NestingError
 
 __all__ = ["MAX_DEPTH", "flatten", "get_path", "leaf_paths", "nest"]
 
@@ -58,7 +58,7 @@ def flatten(
             if isinstance(value, Mapping):
                 if id(value) in on_path:
                     also = on_path[id(value)]
-                    raise InvalidKeyError(
+                    raise NestingError(
                         f"the mapping at key {key!r}{' in ' + where if where else ''} contains "
                         f"itself (it is also {repr(also) if also else 'the top level'}), which "
                         "would nest forever; give each key its own mapping",

@@ -161,8 +161,28 @@ def load(
         return validate(tree, schema, sources)
     _check_node_types(tree, sources)
     node = CfgNode(tree, new_allowed=True)
-    tag_tree(node, sources, interpolated=True)
+    _tag_nodes(node, sources)
     return node
+
+
+def _tag_nodes(root: CfgNode, sources: Dict[str, Source]) -> None:
+    """Tag ``root`` and every node under it with its leaves' sources and ``interpolated``.
+
+    A sub-tree entered as a scope (``hp.scope(cfg.optim)``) or dumped on its own keeps
+    its file lines and its ``$${`` escaping, as the whole tree does.
+    """
+    by_node: Dict[str, Dict[str, Source]] = {}  # dotted path of a node -> its leaves' sources
+    for key, source in sources.items():
+        parts = key.split(".")
+        for depth in range(len(parts)):
+            by_node.setdefault(".".join(parts[:depth]), {})[".".join(parts[depth:])] = source
+    stack = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        tag_tree(node, by_node.get(path, {}), interpolated=True)
+        for name, child in node.items():
+            if isinstance(child, CfgNode):
+                stack.append((child, f"{path}.{name}" if path else str(name)))
 
 
 @overload
