@@ -160,7 +160,7 @@ def measure(quick: bool) -> Dict[str, Any]:
         results[fid] = {"ns": ns_time, "base_ns": base_time, "ratio": ns_time / base_time}
     from hyperparameter import _access
 
-    return {"implementation": _access.IMPLEMENTATION, "figures": results}
+    return {"implementation": getattr(_access, "IMPLEMENTATION", "python"), "figures": results}
 
 
 def measure_pure(quick: bool) -> Dict[str, Any]:

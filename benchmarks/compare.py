@@ -88,21 +88,25 @@ def ensure_venv(venvs: str, library: str, rebuild: bool) -> str:
 # --------------------------------------------------------------------------- running
 
 
-def child_env(library: str) -> Dict[str, str]:
+def child_env(library: str, pure: bool = False) -> Dict[str, str]:
     """Return the environment of a worker: nothing inherited that changes what it imports."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "HYPERPARAMETER_PARAMS", "VIRTUAL_ENV")}
+           if k not in ("PYTHONPATH", "PYTHONHOME", "HYPERPARAMETER_PARAMS", "VIRTUAL_ENV",
+                        "HYPERPARAMETER_PURE_PYTHON")}
     if library == OURS:
         env["PYTHONPATH"] = os.path.join(REPO, "src")  # time this checkout
+        if pure:
+            env["HYPERPARAMETER_PURE_PYTHON"] = "1"
     return env
 
 
-def run_worker(python: str, library: str, quick: bool, workloads: Sequence[str]) -> Dict[str, Any]:
+def run_worker(python: str, library: str, quick: bool, workloads: Sequence[str],
+               pure: bool = False) -> Dict[str, Any]:
     """Run the worker for one library; return its parsed JSON."""
     cmd = [python, WORKER, library, *(["--quick"] if quick else [])]
     for workload in workloads:
         cmd += ["--workload", workload]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=child_env(library),
+    done = subprocess.run(cmd, capture_output=True, text=True, env=child_env(library, pure),
                           cwd=HERE, timeout=900)
     if done.returncode != 0:
         raise RuntimeError(
@@ -226,6 +230,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--venvs", default=DEFAULT_VENVS,
                         help="where the peers' virtual environments live (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true", help="recreate the peers' venvs")
+    parser.add_argument("--pure-python", action="store_true",
+                        help="time this project's pure-Python implementation "
+                             "(HYPERPARAMETER_PURE_PYTHON=1) instead of the compiled one")
     args = parser.parse_args(argv)
 
     libraries = args.only or LIBRARIES
@@ -237,7 +244,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         python = sys.executable if library == OURS else ensure_venv(args.venvs, library,
                                                                       args.rebuild)
         print(f"timing {LABELS[library]} ...", file=sys.stderr)
-        runs.append(run_worker(python, library, args.quick, args.workload))
+        runs.append(run_worker(python, library, args.quick, args.workload, args.pure_python))
     elapsed = time.perf_counter() - start
 
     rows = table_rows(runs)

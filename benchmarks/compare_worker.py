@@ -311,7 +311,11 @@ def plan_hyperparameter(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:
         "load": "hp.load(tree_yaml)",
         "import": "hyperparameter",
     })
-    return plan, contexts, _version("hyperparameter")
+    from hyperparameter import _access
+
+    # Which implementation was timed: the compiled accelerator or the pure-Python one.
+    implementation = getattr(_access, "IMPLEMENTATION", "python")
+    return plan, contexts, f"{_version('hyperparameter')} ({implementation})"
 
 
 def plan_hyperparameter_06(ns: Dict[str, Any]) -> Tuple[Plan, Contexts, str]:

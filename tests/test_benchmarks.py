@@ -86,3 +86,24 @@ def test_bench_script_runs_or_imports(name):
     else:
         module = _load(name)
         assert callable(getattr(module, "main", None)), f"{name} should define main()"
+
+
+def test_bench_scope_prints_a_ratio_per_figure_for_each_implementation():
+    """bench_scope.py --quick prints every figure with a ratio under each implementation."""
+    bench = _load("bench_scope.py")
+    done = subprocess.run(
+        [sys.executable, os.path.join(BENCHMARKS, "bench_scope.py"), "--quick"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    header, *lines = done.stdout.splitlines()
+    from hyperparameter import _access
+
+    columns = ["compiled", "python"] if _access.IMPLEMENTATION == "compiled" else ["python"]
+    assert header.split()[1:1 + 2 * len(columns):2] == columns
+    for _id, title, *_rest in bench.FIGURES:
+        (line,) = [line for line in lines if line.startswith(title)]
+        ratios = [cell for cell in line[len(title):].split() if cell.rstrip("!").endswith("x")
+                  and not cell.startswith("<=")]
+        assert len(ratios) == len(columns), line
+    assert any(line.startswith("python: baseline_100k / baseline_10") for line in lines)

@@ -444,8 +444,12 @@ scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
     else {
         res = PyObject_CallMethod(tokens, "remove", "O", token);
         if (res == NULL) {
-            Py_DECREF(layers);
-            return NULL;
+            if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+                Py_DECREF(layers);
+                return NULL;
+            }
+            PyErr_Clear();  /* as in Python: another thread took it; the slow path sorts it out */
+            goto slow;
         }
         Py_DECREF(res);
     }
