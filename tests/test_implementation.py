@@ -308,3 +308,14 @@ def test_an_install_without_a_c_compiler_works_and_says_so_once(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if "_speedups" in n and not n.endswith((".c", ".pyi"))]
     assert "hyperparameter/_access.py" in names
+
+
+def test_param_wrappers_do_not_use_names_a_parameter_can_shadow():
+    """Parameters named int, type or float still convert: the wrapper uses private names."""
+
+    @hp.param("shadow")
+    def f(int: float = 1.0, type: str = "a", float: int = 2) -> tuple:
+        return int, type, float
+
+    with hp.scope(**{"shadow.int": 3}, **{"shadow.float": 4}), hp.scope("shadow.type=b"):
+        assert f() == (3.0, "b", 4)

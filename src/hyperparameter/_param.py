@@ -38,6 +38,10 @@ _LOOKUP = """\
 {pad}        {convert}
 {pad}        break
 {pad}else:
+{pad}    if {key!r} in {p}base:
+{pad}        {name} = {p}base[{key!r}]
+{pad}        {convert}
+{pad}    else:
 """
 
 
@@ -85,7 +89,7 @@ def _generate(
     p = _prefix_for([q.name for q in params])
     env: Dict[str, Any] = {
         f"{p}M": MISSING, f"{p}G": _scope.__dict__, f"{p}T": Text,
-        f"{p}get": _scope.layers_in_force,
+        f"{p}get": _scope.layers_in_force, f"{p}type": type, f"{p}int": int,
         f"{p}fn": fn, f"{p}missing": _missing_argument, f"{p}convert": _convert_outside,
     }
     signature: List[str] = []
@@ -140,20 +144,20 @@ def _generate(
             missing = f"{q.name} = {p}d{index}"
         # Only outside values need converting, and ints only for a float target:
         # decide which check this parameter needs now, not at each call.
-        needs = f"{q.name}.__class__ is {p}T"
+        needs = f"{p}type({q.name}) is {p}T"
         int_too = float in (annotation, type(default))
         if int_too:
-            needs += f" or {q.name}.__class__ is int"
+            needs += f" or {p}type({q.name}) is {p}int"
         bound.append(q.name)
         entries.append((q.name, keys, default, annotation, int_too))
         convert = (f"if {needs}: {q.name} = {p}convert({q.name}, {p}a{index}, "
                    f"{p}d{index}, {{key!r}})")
         lines = [f"    if {q.name} is {p}M:\n"]
         for depth, key in enumerate(keys):
-            pad = "    " * (depth + 2)
+            pad = "    " * (2 * depth + 2)
             lines.append(_LOOKUP.format(pad=pad, p=p, key=key, name=q.name,
                                         convert=convert.format(key=key)))
-        lines.append("    " * (len(keys) + 2) + missing + "\n")
+        lines.append("    " * (2 * len(keys) + 2) + missing + "\n")
         body.append("".join(lines))
     if seen_positional_only:
         signature.append("/")
@@ -169,8 +173,9 @@ def _generate(
             names = ", ".join(bound)
             lookups += f"        {names}, = {p}fill({p}spec, {names})\n"
         else:
-            # _scope.__dict__["_baseline"]: a module __getattr__ makes `_scope._baseline` slow.
-            lookups += f"        {p}layers = (*{p}get(), {p}G['_baseline'])\n"
+            # The scopes, then the baseline (from _scope.__dict__: a module __getattr__
+            # makes `_scope._baseline` slow), without building a tuple of both.
+            lookups += f"        {p}layers = {p}get()\n        {p}base = {p}G['_baseline']\n"
             lookups += "".join("    " + line + "\n" for line in "".join(body).splitlines())
     source = (
         f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"
