@@ -83,15 +83,14 @@ class _PyAccessor:
                 break
         else:
             # Through the module dict: _scope has a module __getattr__, which makes
-            # `_scope._baseline` a slow attribute; `in` + `[]` beat a `.get` call.
-            baseline = _scope_globals["_baseline"]
-            if key not in baseline:
+            # `_scope._baseline` a slow attribute.
+            value = _scope_globals["_baseline"].get(key, MISSING)
+            if value is MISSING:
                 if default is MISSING:
                     raise missing_key_error(key)
                 return default
-            value = baseline[key]
-        cls = type(value)
-        if cls is Text or (cls is int and type(default) is float):
+        cls = value.__class__
+        if cls is Text or (cls is int and default.__class__ is float):
             return resolve(value, default, key)
         return value
 

@@ -89,7 +89,7 @@ def _generate(
     p = _prefix_for([q.name for q in params])
     env: Dict[str, Any] = {
         f"{p}M": MISSING, f"{p}G": _scope.__dict__, f"{p}T": Text,
-        f"{p}get": _scope.layers_in_force, f"{p}type": type, f"{p}int": int,
+        f"{p}get": _scope.layers_in_force, f"{p}int": int,
         f"{p}fn": fn, f"{p}missing": _missing_argument, f"{p}convert": _convert_outside,
     }
     signature: List[str] = []
@@ -144,10 +144,10 @@ def _generate(
             missing = f"{q.name} = {p}d{index}"
         # Only outside values need converting, and ints only for a float target:
         # decide which check this parameter needs now, not at each call.
-        needs = f"{p}type({q.name}) is {p}T"
+        needs = f"{q.name}.__class__ is {p}T"
         int_too = float in (annotation, type(default))
         if int_too:
-            needs += f" or {p}type({q.name}) is {p}int"
+            needs += f" or {q.name}.__class__ is {p}int"
         bound.append(q.name)
         entries.append((q.name, keys, default, annotation, int_too))
         convert = (f"if {needs}: {q.name} = {p}convert({q.name}, {p}a{index}, "
