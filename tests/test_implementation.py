@@ -59,6 +59,18 @@ def test_without_the_switch_the_compiled_one_runs_when_built(value):
     assert done.stdout.strip() == ("compiled" if BUILT else "python")
 
 
+@pytest.mark.parametrize("abi", ["0", "None"])
+def test_a_stale_build_is_not_used(abi):
+    """An accelerator built from an older source (another ABI number) is ignored, not trusted."""
+    done = _run(
+        "import sys, types\n"
+        "fake = types.ModuleType('hyperparameter._speedups')\n"
+        f"if {abi} is not None: fake.ABI = {abi}\n"
+        "sys.modules['hyperparameter._speedups'] = fake\n" + WHICH, "")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "python"
+
+
 def test_the_running_implementation_is_named_consistently():
     """_access.IMPLEMENTATION matches the classes in use: compiled bases or the Python ones."""
     compiled = _access.IMPLEMENTATION == "compiled"

@@ -39,11 +39,14 @@ _reads = _scope._reads
 _scope_globals = _scope.__dict__  # `_baseline` is replaced there as a whole, never mutated
 
 _speedups: Any = None
+_SPEEDUPS_ABI = 1  # the contract with _speedups.c (its ABI constant)
 if os.environ.get("HYPERPARAMETER_PURE_PYTHON", "") in ("", "0"):
     try:
         from . import _speedups
     except ImportError:  # not built (no compiler at install time): the pure-Python one runs
         _speedups = None
+    if _speedups is not None and getattr(_speedups, "ABI", None) != _SPEEDUPS_ABI:
+        _speedups = None  # a stale build of an older source: not used
 
 IMPLEMENTATION = "python" if _speedups is None else "compiled"
 """Which implementation of the hot paths runs: ``"compiled"`` or ``"python"``."""

@@ -15,6 +15,9 @@
 #include <structmember.h>
 #include <frameobject.h>
 
+/* The contract with _access.py (what setup() takes, what the types do): bump it on change. */
+#define SPEEDUPS_ABI 1
+
 /* Python objects handed over by setup(): all strong references, never released. */
 static PyObject *stack_var;       /* _scope._stack */
 static PyObject *scope_globals;   /* _scope.__dict__, for the current _baseline */
@@ -887,6 +890,12 @@ PyInit__speedups(void)
     m = PyModule_Create(&speedups_module);
     if (m == NULL)
         return NULL;
+    /* _access.py uses the module only when this matches: a stale build of an older
+     * source (an editable install not rebuilt) falls back to pure Python instead. */
+    if (PyModule_AddIntConstant(m, "ABI", SPEEDUPS_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&AccessorType);
     Py_INCREF(&ScopeBaseType);
     Py_INCREF(&RootType);
