@@ -8,7 +8,7 @@ parameters with ``@hp.param("train")``; keep YACS-style trees in
 
 from typing import TYPE_CHECKING, Any, List
 
-from ._access import Scope, scope
+from ._access import IMPLEMENTATION, Scope, scope
 from ._param import param
 from ._propagate import bind, snapshot, subprocess_env
 from ._scope import frozen
@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 __version__ = "1.0.0.dev0"
 
-# Which implementation of the scope engine is running (see docs/performance.md).
-implementation = "python"
+# Which implementation of the scope engine runs: "compiled" (the C accelerator) or
+# "python" (HYPERPARAMETER_PURE_PYTHON=1, or no compiler at install); docs/performance.md.
+implementation = IMPLEMENTATION
 
 CN = CfgNode
 
