@@ -36,6 +36,7 @@ static PyTypeObject *layer_type;  /* _scope.Layer */
 static PyTypeObject *scope_type;  /* _access.Scope (a subclass of ScopeBase) */
 static Py_ssize_t off_origin, off_sources, off_tokens, off_origin_source;
 static PyObject *str_baseline, *str_child, *str_default, *empty_tuple;
+static Py_hash_t baseline_hash;
 static int ready;
 
 #define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
@@ -84,7 +85,7 @@ find(PyObject *key)
         }
     }
     if (value == NULL) {
-        baseline = PyDict_GetItemWithError(scope_globals, str_baseline);
+        baseline = GET_KNOWN_HASH(scope_globals, str_baseline, baseline_hash);
         if (baseline == NULL) {
             Py_DECREF(layers);
             if (!PyErr_Occurred())
@@ -887,6 +888,7 @@ PyInit__speedups(void)
     empty_tuple = PyTuple_New(0);
     if (str_baseline == NULL || str_child == NULL || str_default == NULL || empty_tuple == NULL)
         return NULL;
+    baseline_hash = PyObject_Hash(str_baseline);
     m = PyModule_Create(&speedups_module);
     if (m == NULL)
         return NULL;
