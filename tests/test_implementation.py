@@ -79,12 +79,6 @@ def test_the_running_implementation_is_named_consistently():
     assert isinstance(hp.scope(), _access._PyScope) is not compiled
 
 
-@pytest.mark.xfail(
-    _access.IMPLEMENTATION != "python"
-    and 'implementation = "python"' in (ROOT / "src/hyperparameter/__init__.py").read_text(),
-    reason="hp.implementation is still a constant in __init__.py (the lead re-exports it)",
-    strict=True,
-)
 def test_hp_implementation_says_which_one_runs():
     """hp.implementation is the implementation that runs."""
     assert hp.implementation == _access.IMPLEMENTATION
