@@ -16,7 +16,7 @@ import os
 import stat
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
-from ._types import short
+from ._values import short
 from ._yaml import KeyLines, bad_value, load_yaml_text, out_of_stack
 from .errors import ConfigFileError, ConfigFileNotFoundError
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import reprlib
 import types
 from collections import abc
 from typing import (
@@ -37,7 +36,7 @@ from typing import (
 
 from ._keys import did_you_mean
 from ._records import fields_of, fill, is_record
-from ._values import (
+from ._values import (  # short: re-exported for the modules that import it from here
     MISSING,
     _fail,
     _text_to_enum,
@@ -45,6 +44,7 @@ from ._values import (
     _to_sequence,
     convert_text,
     parse_literal,
+    short,
 )
 from .errors import ConversionError
 
@@ -232,21 +232,12 @@ def convert_text_to_type(text: str, annotation: Any, key: str, source: str = "")
 
 # --- typed values: the coercion ----------------------------------------------------------------
 
-_SHORT = reprlib.Repr()
-_SHORT.maxstring = 60
-_SHORT.maxother = 60
-
 _FIXES: Dict[Any, str] = {
     bool: "write true or false",
     int: "write a whole number like 42",
     float: "write a number like 0.001",
     str: "quote it in the file to make it text",
 }
-
-
-def short(value: Any) -> str:
-    """Return a repr of ``value`` cut to a readable length, for messages."""
-    return _SHORT.repr(value)
 
 
 class Coercion:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import reprlib
 import warnings
 from typing import Any, List
 
@@ -23,7 +24,17 @@ __all__ = [
     "convert_text",
     "parse_literal",
     "resolve",
+    "short",
 ]
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+
+
+def short(value: Any) -> str:
+    """Return a repr of ``value`` cut to a readable length, for messages."""
+    return _SHORT.repr(value)
 
 
 class _Missing:

@@ -43,7 +43,7 @@ from ._compose import Composer, copy_nested, leaf_sources, source_of
 from ._schema import validate
 from ._source import Source, tag_tree
 from ._tree import flatten, get_path, leaf_paths
-from ._types import short
+from ._values import short
 from .cfgnode import _VALID_TYPES, CfgNode
 from .errors import ConfigFileError
 
