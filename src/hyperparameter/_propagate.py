@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import sys
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import _scope
@@ -194,14 +195,30 @@ def bind(fn: Callable[..., Any]) -> Callable[..., Any]:
     Parameters propagate by value: they are copied at bind time (mutable values
     too), so later changes in the caller do not reach the bound callable, and
     its own writes stay inside each call. ``hp.bind`` of a coroutine function is
-    a coroutine function (``inspect.iscoroutinefunction`` is true); that form
-    does not pickle (process pools do not run coroutines).
+    a coroutine function (``inspect.iscoroutinefunction`` is true); it pickles on
+    Python 3.11+ (before 3.11 only a real function passes that check, and a real
+    function made here does not pickle).
     """
     import inspect
 
     params = {key: _copied(value) for key, value in _scope.effective().items()}
-    cls = _BoundAsync if inspect.iscoroutinefunction(fn) else _Bound
-    return cls(fn, params, _scope.effective_sources())
+    if not inspect.iscoroutinefunction(fn):
+        return _Bound(fn, params, _scope.effective_sources())
+    bound = _BoundAsync(fn, params, _scope.effective_sources())
+    if _FUNCTION_LIKE_COROUTINES:
+        return bound
+
+    # Before Python 3.11, inspect.iscoroutinefunction accepts only real functions: give
+    # one (it does not pickle there; process pools do not run coroutines anyway).
+    @functools.wraps(fn)
+    async def bound_coroutine(*args: Any, **kwargs: Any) -> Any:
+        return await bound(*args, **kwargs)
+
+    return bound_coroutine
+
+
+# Python 3.11+ inspect treats an object with a coroutine's __code__ as a coroutine function.
+_FUNCTION_LIKE_COROUTINES = sys.version_info >= (3, 11)
 
 
 # --------------------------------------------------------------------------- snapshot
