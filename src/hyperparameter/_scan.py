@@ -6,6 +6,7 @@ The scan parses source with ``ast`` and never imports or runs it.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 from typing import Any, Iterator, List, NamedTuple, Optional
 
@@ -104,6 +105,38 @@ def _scope_key(node: ast.expr) -> Optional[str]:
             return None
 
 
+# Before Python 3.11 the C code that turns a parse into ``ast`` objects has no depth
+# guard: an expression nested ~100,000 deep overflows the C stack and kills the process.
+_GUARDED_PARSER = sys.version_info >= (3, 11)
+_BIG_TEXT = 50_000  # characters: shorter sources cannot nest deep enough to crash
+
+
+def _parse(text: str, filename: str) -> ast.AST:
+    """Return ``ast.parse(text)``; on old Pythons a huge source is parsed on a large stack."""
+    if _GUARDED_PARSER or len(text) < _BIG_TEXT:
+        return ast.parse(text, filename=filename)
+    import threading
+
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["tree"] = ast.parse(text, filename=filename)
+        except BaseException as exc:  # re-raised in the calling thread
+            box["error"] = exc
+
+    previous = threading.stack_size(512 * 1024 * 1024)
+    try:
+        worker = threading.Thread(target=work, name="hp-params-parse")
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["tree"]
+
+
 def _scan_file(path: Path) -> Iterator[Found]:
     try:
         text = path.read_bytes().decode("utf-8")
@@ -113,7 +146,7 @@ def _scan_file(path: Path) -> Iterator[Found]:
             "save it as UTF-8 (Python's default source encoding)"
         ) from None
     try:
-        tree = ast.parse(text, filename=str(path))
+        tree = _parse(text, str(path))
     except SyntaxError as exc:
         raise ValueError(f"cannot scan {path}: {exc.msg} at line {exc.lineno}") from None
     except (RecursionError, MemoryError):
