@@ -9,25 +9,8 @@ import threading
 import pytest
 
 import hyperparameter as hp
+from _support import run_in_thread
 from hyperparameter.errors import ScopeError
-
-
-def run_in_thread(fn):
-    """Run fn in a new thread and return its result (or raise its exception)."""
-    box = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # re-raised in the caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def test_new_thread_starts_from_baseline_not_parent_scope():

@@ -7,7 +7,6 @@ runs the same cases against the crate.
 from __future__ import annotations
 
 import json
-import math
 import threading
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Tuple
@@ -15,6 +14,7 @@ from typing import Any, Callable, List, Optional, Tuple
 import pytest
 
 import hyperparameter as hp
+from _support import same
 from hyperparameter._keys import validate_key
 from hyperparameter._values import MISSING, convert_text
 from hyperparameter.errors import InvalidKeyError, MissingKeyError
@@ -79,13 +79,7 @@ def _same(got: Any, want: Any) -> bool:
     """Compare with types: 1 is not 1.0 nor True; NaN equals NaN."""
     if want is ERROR or want is MISSING_KEY:
         return got is want
-    if type(got) is not type(want):
-        return False
-    if isinstance(want, float):
-        return got == want or (math.isnan(got) and math.isnan(want))
-    if isinstance(want, list):
-        return len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want))
-    return bool(got == want)
+    return same(got, want)
 
 
 def _outcome(action: Callable[[], Any]) -> Any:

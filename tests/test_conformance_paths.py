@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import io
 import json
-import math
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any, Callable, List, Tuple
 import pytest
 
 import hyperparameter as hp
+from _support import same
 
 CONFORMANCE = Path(__file__).resolve().parent.parent / "conformance"
 _DECODER = json.JSONDecoder()
@@ -56,15 +56,7 @@ def _same(got: Any, want: Any) -> bool:
     """Compare with types: 1 is not 1.0 nor True; NaN equals NaN; tuples read as lists."""
     if want == ERROR or got == ERROR:
         return got == want
-    if isinstance(got, tuple):
-        got = list(got)
-    if type(got) is not type(want):
-        return False
-    if isinstance(want, float):
-        return got == want or (math.isnan(got) and math.isnan(want))
-    if isinstance(want, list):
-        return len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want))
-    return bool(got == want)
+    return same(list(got) if isinstance(got, tuple) else got, want)
 
 
 def _outcome(action: Callable[[], Any]) -> Any:

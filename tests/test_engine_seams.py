@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import functools
 import gc
 import inspect
@@ -18,26 +17,8 @@ import weakref
 import pytest
 
 import hyperparameter as hp
+from _support import Mode, Opt, run_in_thread
 from hyperparameter.testing import isolated
-
-
-def run_in_thread(fn):
-    """Run ``fn`` in a new thread and return its result (or raise its exception)."""
-    box = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
 
 # --------------------------------------------------------------------------- writes in tasks
 
@@ -228,20 +209,6 @@ def test_param_on_partial_and_callable_object():
     with hp.scope(**{"box.height": 4, "scale.factor": 10}):
         assert p() == 20
         assert s(2) == 20
-
-
-class Mode(enum.IntEnum):
-    """An int enum for defaults."""
-
-    FAST = 1
-    SLOW = 2
-
-
-class Opt(enum.Enum):
-    """A plain enum for defaults."""
-
-    SGD = "sgd"
-    ADAM = "adam"
 
 
 def test_enum_defaults_convert_from_text():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 from typing import Any, Dict, FrozenSet, List, Literal, Optional, Set, Tuple, Union
 
 import pytest
 
+from _support import Mode, Opt
 from hyperparameter._types import coerce, target_of
 from hyperparameter._values import MISSING
 from hyperparameter.errors import ConversionError
@@ -16,16 +16,6 @@ try:
     from typing import Annotated
 except ImportError:  # pragma: no cover - Python 3.8
     from typing_extensions import Annotated  # type: ignore[assignment]
-
-
-class Mode(enum.IntEnum):
-    FAST = 1
-    SLOW = 2
-
-
-class Opt(enum.Enum):
-    SGD = "sgd"
-    ADAM = "adam"
 
 
 @dataclasses.dataclass
