@@ -36,7 +36,16 @@ _stack_set = _scope._stack.set
 _stack_get = _scope._stack.get
 _stack_reset = _scope._stack.reset
 _reads = _scope._reads
-_scope_globals = _scope.__dict__  # `_baseline` is replaced there as a whole, never mutated
+# The baseline, kept current by _scope (which replaces it as a whole, never mutates it).
+_baseline = _scope._baseline
+
+
+def _follow_baseline(layer: Layer) -> None:
+    global _baseline
+    _baseline = layer
+
+
+_scope._baseline_followers.append(_follow_baseline)
 
 _speedups: Any = None
 _SPEEDUPS_ABI = 1  # the contract with _speedups.c (its ABI constant)
@@ -85,9 +94,7 @@ class _PyAccessor:
                 value = layer[key]
                 break
         else:
-            # Through the module dict: _scope has a module __getattr__, which makes
-            # `_scope._baseline` a slow attribute.
-            value = _scope_globals["_baseline"].get(key, MISSING)
+            value = _baseline.get(key, MISSING)
             if value is MISSING:
                 if default is MISSING:
                     raise missing_key_error(key)

@@ -366,10 +366,22 @@ def frozen() -> None:
     _replace_baseline(effective(), effective_sources(), publisher)
 
 
+# Called with each new baseline layer: the pure-Python accessors keep it in a global
+# of their own, so a read that reaches the baseline costs one global load.
+_baseline_followers: List[Callable[[Layer], None]] = []
+
+
+def _install(layer: Layer) -> None:
+    """Make ``layer`` the baseline: the one place that replaces it (atomically, as a whole)."""
+    global _baseline
+    _baseline = layer
+    for follower in _baseline_followers:
+        follower(layer)
+
+
 def _replace_baseline(
     values: Dict[str, Any], sources: Mapping[str, Source], publisher: str
 ) -> None:
-    global _baseline
     cache: Dict[int, Source] = {}
     published: Dict[str, Source] = {}
     for key in values:
@@ -378,7 +390,7 @@ def _replace_baseline(
         if made is None:
             made = cache[id(via)] = baseline_source(via, publisher)
         published[key] = made
-    _baseline = new_layer(values, Source(publisher, BASELINE), published)
+    _install(new_layer(values, Source(publisher, BASELINE), published))
 
 
 def publish(values: Dict[str, Any], sources: Mapping[str, Source], publisher: str) -> Layer:
@@ -394,8 +406,7 @@ def publish(values: Dict[str, Any], sources: Mapping[str, Source], publisher: st
 
 def restore(previous: Layer) -> None:
     """Put back a baseline that :func:`publish` returned."""
-    global _baseline
-    _baseline = previous
+    _install(previous)
 
 
 def baseline() -> Layer:
@@ -405,8 +416,7 @@ def baseline() -> Layer:
 
 def set_baseline(values: Dict[str, Any], sources: Mapping[str, Source], origin: Source) -> None:
     """Replace the baseline with ``values`` whose sources are already final (no ``via`` added)."""
-    global _baseline
-    _baseline = new_layer(values, origin, dict(sources))
+    _install(new_layer(values, origin, dict(sources)))
 
 
 def _set_baseline(values: Dict[str, Any], sources: Mapping[str, Any], origin: Any) -> None:
@@ -420,9 +430,8 @@ def _set_baseline(values: Dict[str, Any], sources: Mapping[str, Any], origin: An
 
 def save_state() -> Tuple[Any, ...]:
     """Return the current stack, baseline and records, and clear them (see ``testing``)."""
-    global _baseline
     state = (_stack.set(_EMPTY), _baseline, dict(_reads), _dropped_reads[0])
-    _baseline = new_layer(origin=Source("empty baseline (hyperparameter.testing)", BASELINE))
+    _install(new_layer(origin=Source("empty baseline (hyperparameter.testing)", BASELINE)))
     _reads.clear()
     _dropped_reads[0] = 0
     return state
@@ -430,8 +439,8 @@ def save_state() -> Tuple[Any, ...]:
 
 def restore_state(state: Tuple[Any, ...]) -> None:
     """Put back what :func:`save_state` returned."""
-    global _baseline
-    token, _baseline, saved_reads, dropped = state
+    token, previous, saved_reads, dropped = state
+    _install(previous)
     _stack.reset(token)
     _reads.clear()
     _reads.update(saved_reads)
