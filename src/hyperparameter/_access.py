@@ -74,7 +74,19 @@ def _not_a_value(key: str, what: str) -> TypeError:
     )
 
 
-class _PyAccessor:
+class _PyChildren:
+    """Pure Python: a name not found on the object makes (and caches) a child accessor.
+
+    (Compiled, the same hook is the C ``tp_getattro`` of each base type.)
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Accessor:
+        return self.__hp_child__(name)
+
+
+class _PyAccessor(_PyChildren):
     """The pure-Python reads of an accessor: the base of :class:`Accessor` when not compiled."""
 
     __slots__ = ("__dict__", "__hp_key__", "__hp_layer__")
@@ -107,8 +119,6 @@ class _PyAccessor:
     # One function for `| d`, `(d)` and `()`: the call form costs no second frame.
     __call__ = __or__
 
-    def __getattr__(self, name: str) -> Accessor:
-        return self.__hp_child__(name)
 
 
 if TYPE_CHECKING or _speedups is None:
@@ -155,40 +165,8 @@ class Accessor(_AccessorBase):
             "leave the scope that set it instead"
         )
 
-    # not a value -----------------------------------------------------------
-    def __bool__(self) -> bool:
-        raise _not_a_value(self.__hp_key__, "tested for truth")
-
-    def __eq__(self, other: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "compared (==)")
-
-    def __ne__(self, other: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "compared (!=)")
-
-    def __lt__(self, other: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "compared (<)")
-
-    def __le__(self, other: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "compared (<=)")
-
-    def __gt__(self, other: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "compared (>)")
-
-    def __ge__(self, other: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "compared (>=)")
-
-    def __format__(self, spec: str) -> str:
-        raise _not_a_value(self.__hp_key__, "formatted")
-
-    def __str__(self) -> str:
-        raise _not_a_value(self.__hp_key__, "converted to str")
-
-    def __iter__(self) -> Any:
-        raise _not_a_value(self.__hp_key__, "iterated")
-
-    def __contains__(self, item: object) -> bool:
-        raise _not_a_value(self.__hp_key__, "searched with `in`")
-
+    # not a value: every way of using an accessor as one raises (see _NOT_A_VALUE below);
+    # the class still hashes by identity, as objects do.
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -218,6 +196,34 @@ class Accessor(_AccessorBase):
         )
 
 
+# Each way of using an accessor where a value is meant, and how the error names it. A
+# forgotten `| default` would otherwise be always true, always unequal or print the handle.
+_NOT_A_VALUE = {
+    "__bool__": "tested for truth",
+    "__eq__": "compared (==)",
+    "__ne__": "compared (!=)",
+    "__lt__": "compared (<)",
+    "__le__": "compared (<=)",
+    "__gt__": "compared (>)",
+    "__ge__": "compared (>=)",
+    "__format__": "formatted",
+    "__str__": "converted to str",
+    "__iter__": "iterated",
+    "__contains__": "searched with `in`",
+}
+
+
+def _refusal(what: str) -> Any:
+    def refuse(self: Accessor, *args: Any) -> Any:
+        raise _not_a_value(self.__hp_key__, what)
+
+    return refuse
+
+
+for _name, _what in _NOT_A_VALUE.items():
+    setattr(Accessor, _name, _refusal(_what))
+
+
 def _root_accessor(key: str) -> Accessor:
     return scope[key]
 
@@ -225,7 +231,7 @@ def _root_accessor(key: str) -> Accessor:
 # --------------------------------------------------------------------------- scope objects
 
 
-class _PyScope:
+class _PyScope(_PyChildren):
     """The pure-Python entry and exit of a scope: the base of :class:`Scope` when not compiled."""
 
     __slots__ = ("__dict__", "__hp_layer__")
@@ -258,9 +264,6 @@ class _PyScope:
                 _stack_set(layers[1:])
             return None
         _scope.remove_out_of_order(layer, layers)
-
-    def __getattr__(self, name: str) -> Accessor:
-        return self.__hp_child__(name)
 
 
 def _exit_slow(scope: Scope, layers: Tuple[Layer, ...], caller: Any, foreign: bool) -> None:
@@ -356,7 +359,7 @@ def _build_scope(args: Tuple[Any, ...], kwargs: Optional[Dict[str, Any]],
     return Scope(build_layer(args, kwargs or {}, origin))
 
 
-class _PyRoot:
+class _PyRoot(_PyChildren):
     """The pure-Python ``hp.scope(...)`` (the base of ``_ScopeRoot`` without the accelerator)."""
 
     __slots__ = ("__dict__", "__hp_items__")
@@ -383,8 +386,6 @@ class _PyRoot:
         _set_scope_layer(made, layer)
         return made
 
-    def __getattr__(self, name: str) -> Accessor:
-        return self.__hp_child__(name)
 
 
 if TYPE_CHECKING or _speedups is None:

@@ -12,6 +12,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <assert.h>
+#include <stddef.h>
 #include <structmember.h>
 #include <frameobject.h>
 
@@ -173,6 +175,51 @@ getattr_cached(PyObject *self, PyObject *dict, PyObject *name)
     return PyObject_CallMethodOneArg(self, str_child, name);
 }
 
+/* ------------------------------------------------------------------ shared layout */
+
+/* The accessor, the scope object and the hp.scope root share one layout: the instance
+   __dict__ (the cache of child accessors) and two object slots (the accessor's key and
+   layer; the scope's layer; the root's items), so one set of GC and attribute
+   functions serves all three. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *dict;
+    PyObject *first;
+    PyObject *second;
+} HolderObject;
+
+static int
+holder_traverse(HolderObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->dict);
+    Py_VISIT(self->first);
+    Py_VISIT(self->second);
+    return 0;
+}
+
+static int
+holder_clear(HolderObject *self)
+{
+    Py_CLEAR(self->dict);
+    Py_CLEAR(self->first);
+    Py_CLEAR(self->second);
+    return 0;
+}
+
+static void
+holder_dealloc(HolderObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    holder_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+holder_getattro(HolderObject *self, PyObject *name)
+{
+    return getattr_cached((PyObject *)self, self->dict, name);
+}
+
 /* ------------------------------------------------------------------ Accessor */
 
 typedef struct {
@@ -183,6 +230,13 @@ typedef struct {
 } AccessorObject;
 
 static PyTypeObject AccessorType;
+
+/* The holder_* functions rely on this layout matching HolderObject's. */
+static_assert(offsetof(AccessorObject, dict) == offsetof(HolderObject, dict) &&
+                  offsetof(AccessorObject, key) == offsetof(HolderObject, first) &&
+                  offsetof(AccessorObject, layer) == offsetof(HolderObject, second) &&
+                  sizeof(AccessorObject) == sizeof(HolderObject),
+              "AccessorObject must have the shared layout");
 
 static PyObject *
 accessor_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -200,38 +254,6 @@ accessor_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     Py_INCREF(layer);
     self->layer = layer;
     return (PyObject *)self;
-}
-
-static int
-accessor_traverse(AccessorObject *self, visitproc visit, void *arg)
-{
-    Py_VISIT(self->dict);
-    Py_VISIT(self->key);
-    Py_VISIT(self->layer);
-    return 0;
-}
-
-static int
-accessor_clear(AccessorObject *self)
-{
-    Py_CLEAR(self->dict);
-    Py_CLEAR(self->key);
-    Py_CLEAR(self->layer);
-    return 0;
-}
-
-static void
-accessor_dealloc(AccessorObject *self)
-{
-    PyObject_GC_UnTrack(self);
-    accessor_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyObject *
-accessor_getattro(AccessorObject *self, PyObject *name)
-{
-    return getattr_cached((PyObject *)self, self->dict, name);
 }
 
 static PyObject *
@@ -272,35 +294,36 @@ static PyGetSetDef dict_getset[] = {
     {NULL}
 };
 
+/* The type slots every object of the shared layout has (see HolderObject). */
+#define HOLDER_TYPE_SLOTS                                                       \
+    .tp_basicsize = sizeof(HolderObject),                                       \
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,  \
+    .tp_traverse = (traverseproc)holder_traverse,                               \
+    .tp_clear = (inquiry)holder_clear,                                          \
+    .tp_dealloc = (destructor)holder_dealloc,                                   \
+    .tp_getattro = (getattrofunc)holder_getattro,                               \
+    .tp_getset = dict_getset,                                                   \
+    .tp_dictoffset = offsetof(HolderObject, dict)
+
 static PyNumberMethods accessor_as_number = {
     .nb_or = accessor_or,
 };
 
 static PyTypeObject AccessorType = {
     PyVarObject_HEAD_INIT(NULL, 0)
+    HOLDER_TYPE_SLOTS,
     .tp_name = "hyperparameter._speedups.AccessorBase",
-    .tp_basicsize = sizeof(AccessorObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "Compiled reads of an accessor (the base of _access.Accessor).",
     .tp_new = accessor_new,
-    .tp_traverse = (traverseproc)accessor_traverse,
-    .tp_clear = (inquiry)accessor_clear,
-    .tp_dealloc = (destructor)accessor_dealloc,
-    .tp_getattro = (getattrofunc)accessor_getattro,
     .tp_as_number = &accessor_as_number,
     .tp_call = (ternaryfunc)accessor_call,
     .tp_members = accessor_members,
-    .tp_getset = dict_getset,
-    .tp_dictoffset = offsetof(AccessorObject, dict),
 };
 
 /* ------------------------------------------------------------------ Scope */
 
-typedef struct {
-    PyObject_HEAD
-    PyObject *dict;
-    PyObject *layer;
-} ScopeObject;
+/* A scope object: its layer in the shared layout's first slot (the second is unused). */
+typedef HolderObject ScopeObject;
 
 static PyTypeObject ScopeBaseType;
 
@@ -316,38 +339,8 @@ scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL)
         return NULL;
     Py_INCREF(layer);
-    self->layer = layer;
+    self->first = layer;
     return (PyObject *)self;
-}
-
-static int
-scope_traverse(ScopeObject *self, visitproc visit, void *arg)
-{
-    Py_VISIT(self->dict);
-    Py_VISIT(self->layer);
-    return 0;
-}
-
-static int
-scope_clear(ScopeObject *self)
-{
-    Py_CLEAR(self->dict);
-    Py_CLEAR(self->layer);
-    return 0;
-}
-
-static void
-scope_dealloc(ScopeObject *self)
-{
-    PyObject_GC_UnTrack(self);
-    scope_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyObject *
-scope_getattro(ScopeObject *self, PyObject *name)
-{
-    return getattr_cached((PyObject *)self, self->dict, name);
 }
 
 static PyObject *
@@ -370,7 +363,7 @@ layer_tokens(PyObject *layer)
 static PyObject *
 scope_enter(ScopeObject *self, PyObject *unused)
 {
-    PyObject *layer = self->layer, *tokens, *layers, *pushed, *token;
+    PyObject *layer = self->first, *tokens, *layers, *pushed, *token;
     Py_ssize_t i, n;
     if (!ready && not_ready() < 0)
         return NULL;
@@ -411,7 +404,7 @@ scope_enter(ScopeObject *self, PyObject *unused)
 static PyObject *
 scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *layer = self->layer, *tokens, *layers, *token, *restored, *res;
+    PyObject *layer = self->first, *tokens, *layers, *token, *restored, *res;
     Py_ssize_t n, i, depth;
     int same, foreign = 0;
     if (!ready && not_ready() < 0)
@@ -506,34 +499,24 @@ static PyMethodDef scope_methods[] = {
 };
 
 static PyMemberDef scope_members[] = {
-    {"__hp_layer__", T_OBJECT, offsetof(ScopeObject, layer), 0, NULL},
+    {"__hp_layer__", T_OBJECT, offsetof(HolderObject, first), 0, NULL},
     {NULL}
 };
 
 static PyTypeObject ScopeBaseType = {
     PyVarObject_HEAD_INIT(NULL, 0)
+    HOLDER_TYPE_SLOTS,
     .tp_name = "hyperparameter._speedups.ScopeBase",
-    .tp_basicsize = sizeof(ScopeObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "Compiled entry and exit of a scope (the base of _access.Scope).",
     .tp_new = scope_new,
-    .tp_traverse = (traverseproc)scope_traverse,
-    .tp_clear = (inquiry)scope_clear,
-    .tp_dealloc = (destructor)scope_dealloc,
-    .tp_getattro = (getattrofunc)scope_getattro,
     .tp_methods = scope_methods,
     .tp_members = scope_members,
-    .tp_getset = dict_getset,
-    .tp_dictoffset = offsetof(ScopeObject, dict),
 };
 
 /* ------------------------------------------------------------------ the hp.scope root */
 
-typedef struct {
-    PyObject_HEAD
-    PyObject *dict;
-    PyObject *items;
-} RootObject;
+/* The hp.scope root: its cache of accessors by key in the shared layout's first slot. */
+typedef HolderObject RootObject;
 
 static PyObject *
 root_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -546,42 +529,12 @@ root_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self = (RootObject *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
-    self->items = PyDict_New();
-    if (self->items == NULL) {
+    self->first = PyDict_New();
+    if (self->first == NULL) {
         Py_DECREF(self);
         return NULL;
     }
     return (PyObject *)self;
-}
-
-static int
-root_traverse(RootObject *self, visitproc visit, void *arg)
-{
-    Py_VISIT(self->dict);
-    Py_VISIT(self->items);
-    return 0;
-}
-
-static int
-root_clear(RootObject *self)
-{
-    Py_CLEAR(self->dict);
-    Py_CLEAR(self->items);
-    return 0;
-}
-
-static void
-root_dealloc(RootObject *self)
-{
-    PyObject_GC_UnTrack(self);
-    root_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyObject *
-root_getattro(RootObject *self, PyObject *name)
-{
-    return getattr_cached((PyObject *)self, self->dict, name);
 }
 
 /* Return (code, lasti) of the caller, as _ScopeRoot.__call__ records it. */
@@ -684,30 +637,23 @@ root_call(RootObject *self, PyObject *args, PyObject *kwds)
         Py_DECREF(layer);
         return NULL;
     }
-    made->layer = layer;
+    made->first = layer;
     return (PyObject *)made;
 }
 
 static PyMemberDef root_members[] = {
-    {"__hp_items__", T_OBJECT, offsetof(RootObject, items), READONLY, NULL},
+    {"__hp_items__", T_OBJECT, offsetof(HolderObject, first), READONLY, NULL},
     {NULL}
 };
 
 static PyTypeObject RootType = {
     PyVarObject_HEAD_INIT(NULL, 0)
+    HOLDER_TYPE_SLOTS,
     .tp_name = "hyperparameter._speedups.RootBase",
-    .tp_basicsize = sizeof(RootObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "Compiled hp.scope(**overrides) (the base of _access._ScopeRoot).",
     .tp_new = root_new,
-    .tp_traverse = (traverseproc)root_traverse,
-    .tp_clear = (inquiry)root_clear,
-    .tp_dealloc = (destructor)root_dealloc,
-    .tp_getattro = (getattrofunc)root_getattro,
     .tp_call = (ternaryfunc)root_call,
     .tp_members = root_members,
-    .tp_getset = dict_getset,
-    .tp_dictoffset = offsetof(RootObject, dict),
 };
 
 /* ------------------------------------------------------------------ @hp.param */
