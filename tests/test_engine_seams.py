@@ -378,7 +378,7 @@ def test_snapshot_holds_paths_and_enums():
     with hp.scope(**{"data.root": pathlib.Path("/tmp/x"), "data.mode": Mode.SLOW}):
         snap = hp.snapshot()
     assert snap.data.root == "/tmp/x"
-    assert snap.data.mode == 2
+    assert snap.data.mode == "SLOW"  # by name, as -C and -D read it back
     assert "root: /tmp/x" in snap.dump()
 
 

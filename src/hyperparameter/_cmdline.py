@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ._keys import split_assignment
 from ._source import FILE, Source, command_line_source
 from ._tree import flatten, nest
-from ._values import Text, parse_literal
+from ._values import Text, parse_literal, plain_data
 
 __all__ = ["Collected", "Define", "parse_define", "plain", "split_top_level", "to_yaml"]
 
@@ -162,34 +161,15 @@ def split_assignments(text: str) -> List[str]:
 def plain(value: Any) -> Any:
     """Return ``value`` as YAML/JSON data: command-line text parsed as a literal, objects readable.
 
-    A ``pathlib.Path`` (or any path-like) prints as its path, an ``Enum`` as its
-    member name (which ``-C``/``-D`` accept back), a tuple or set as a list, and any
-    other object as its ``str``.
+    Text from the command line is read as ``-D`` reads it; a file's value keeps its type
+    (``"1e-3"`` in quotes stays a string); objects follow :func:`_values.plain_data`.
     """
-    import enum
-
     if isinstance(value, Text):
         payload = value.text
         if isinstance(payload, str) and getattr(value.source, "kind", None) != FILE:
             return parse_literal(payload)  # command-line text: a literal, as -D reads it
-        return plain(payload)  # a file wrote it typed: "1e-3" in quotes stays a string
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, enum.Enum):
-        return value.name
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted((plain(v) for v in value), key=repr)
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    import datetime
-
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
+        return plain_data(payload)
+    return plain_data(value)
 
 
 def _scalar(value: Any) -> str:

@@ -18,7 +18,7 @@ from . import _scope
 from ._access import Scope, enter_layer
 from ._source import Source, environment_source, scope_source
 from ._tree import flatten, nest
-from ._values import Text, convert_text, parse_literal
+from ._values import Text, convert_text, parse_literal, plain_data
 from .errors import ConversionError, NestingError
 
 __all__ = ["ENV_VAR", "bind", "params_to_env", "snapshot", "subprocess_env"]
@@ -235,22 +235,7 @@ def _plain(key: str, value: Any) -> Any:
                 value = convert_text(payload, _scope.read_default(key), key, value.source)
             except ConversionError:  # last read elsewhere with another type: keep the literal
                 value = parse_literal(payload)
-    return _storable(value)
-
-
-def _storable(value: Any) -> Any:
-    """Return ``value`` in the types a CfgNode (and YAML) holds; paths and enums by value."""
-    import enum
-
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value.value if isinstance(value, enum.Enum) else value
-    if isinstance(value, (list, tuple)):
-        return type(value)(_storable(item) for item in value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, enum.Enum):
-        return _storable(value.value)
-    return str(value)
+    return plain_data(value, tuples=True)
 
 
 def snapshot() -> Any:
@@ -260,7 +245,7 @@ def snapshot() -> Any:
     records exactly what a run used), pickled, and entered again as a scope in
     another thread or process (``with hp.scope(snap):``). Outside values are
     converted toward the default their last read used, else parsed as literals;
-    paths become their text, enums their value, other objects their ``str``.
+    objects follow ``_values.plain_data`` (enums by name, paths as text).
     """
     from .cfgnode import CfgNode
 

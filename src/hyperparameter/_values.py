@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import enum
+import os
 import reprlib
 import warnings
+from collections.abc import Mapping
 from typing import Any, List
 
 from .errors import ConversionError
@@ -23,6 +25,7 @@ __all__ = [
     "Text",
     "convert_text",
     "parse_literal",
+    "plain_data",
     "resolve",
     "short",
 ]
@@ -273,3 +276,33 @@ def _text_to_enum(text: str, annotation: Any, key: str, source: str) -> Any:
         + " (a member's name) or one of " + ", ".join(repr(m.value) for m in members)
         + " (its value)",
     )
+
+
+def plain_data(value: Any, *, tuples: bool = False) -> Any:
+    """Return ``value`` as data a YAML file (and a ``CfgNode``) holds, to be read back.
+
+    For every path that writes parameters out (``hp.snapshot()``, ``--print-config``,
+    ``hp show``, run records): an ``Enum`` member becomes its name (``-C`` and ``-D``
+    accept it back), a path its text, a mapping a dict, a set a sorted list, a date its
+    ISO text, any other object its ``str``. Tuples stay tuples with ``tuples=True`` (a
+    ``CfgNode`` holds them), else become lists (YAML has none).
+    """
+    if isinstance(value, enum.Enum):
+        return value.name
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain_data(v, tuples=tuples) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain_data(v, tuples=tuples) for v in value), key=repr)
+    if isinstance(value, tuple) and tuples:
+        return tuple(plain_data(v, tuples=tuples) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v, tuples=tuples) for v in value]
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
