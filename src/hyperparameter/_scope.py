@@ -419,12 +419,6 @@ def set_baseline(values: Dict[str, Any], sources: Mapping[str, Source], origin: 
     _install(new_layer(values, origin, dict(sources)))
 
 
-def _set_baseline(values: Dict[str, Any], sources: Mapping[str, Any], origin: Any) -> None:
-    """Replace the baseline: the older spelling of :func:`set_baseline`, text sources allowed."""
-    set_baseline(values, {k: as_source(v, BASELINE) for k, v in sources.items()},
-                 as_source(origin, BASELINE))
-
-
 # --------------------------------------------------------------------------- test support
 
 

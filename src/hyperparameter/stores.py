@@ -190,7 +190,7 @@ class Attachment:
                 sources[key] = self.source
             for key in removed:
                 self._give_back(key, values, sources)
-            _scope._set_baseline(values, sources, self.source)
+            _scope.set_baseline(values, sources, self.source)
             self._raw = dict(new)
             self.changes += 1
 
@@ -225,7 +225,7 @@ class Attachment:
             sources = {key: base.source_of(key) for key in values}
             for key in list(self._mine):
                 self._give_back(key, values, sources)
-            _scope._set_baseline(values, sources, self.source)
+            _scope.set_baseline(values, sources, self.source)
             self._raw = {}
 
     def __enter__(self) -> Attachment:
