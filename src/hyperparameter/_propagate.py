@@ -53,14 +53,32 @@ def decode(key: str, value: Any, source: Optional[Source] = None) -> Any:
     return Text(value, source if source is not None else environment_source(ENV_VAR))
 
 
-def params_to_env() -> str:
-    """Return the value of ``HYPERPARAMETER_PARAMS`` for the parameters in force."""
+def encode_params(values: Mapping[str, Any], *, skip_objects: bool = False) -> str:
+    """Return ``values`` as ``HYPERPARAMETER_PARAMS`` text (compact JSON, sorted keys).
+
+    A value that cannot cross to a child process raises ``TypeError`` naming its key,
+    or with ``skip_objects=True`` is left out (``hp.launch``: objects published in code).
+    """
     import json
 
-    return json.dumps(
-        {key: encode(key, value) for key, value in sorted(_scope.effective().items())},
-        separators=(",", ":"),
-    )
+    data = {}
+    for key, value in sorted(values.items()):
+        try:
+            data[key] = encode(key, value)
+        except TypeError:
+            if not skip_objects:
+                raise
+    return json.dumps(data, separators=(",", ":"))
+
+
+def env_size(text: str) -> int:
+    """Return the bytes ``HYPERPARAMETER_PARAMS=text`` takes (compare with :data:`ENV_LIMIT`)."""
+    return len(text.encode()) + len(ENV_VAR) + 1
+
+
+def params_to_env() -> str:
+    """Return the value of ``HYPERPARAMETER_PARAMS`` for the parameters in force."""
+    return encode_params(_scope.effective())
 
 
 def subprocess_env(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
@@ -72,7 +90,7 @@ def subprocess_env(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     for one environment variable (Linux's 128 KiB), naming the size.
     """
     text = params_to_env()
-    size = len(text.encode()) + len(ENV_VAR) + 1
+    size = env_size(text)
     if size > ENV_LIMIT:
         raise ValueError(
             f"the parameters in force take {size:,} bytes as {ENV_VAR}, over the "

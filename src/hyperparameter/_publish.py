@@ -9,7 +9,6 @@ raised.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, Optional
 
@@ -21,16 +20,11 @@ __all__ = ["Published"]
 
 
 def _encoded(values: Dict[str, Any]) -> Optional[str]:
-    from ._propagate import ENV_LIMIT, ENV_VAR, encode
+    """Return the run's values as ``HYPERPARAMETER_PARAMS`` text, or None if too large for it."""
+    from ._propagate import ENV_LIMIT, encode_params, env_size
 
-    data = {}
-    for key, value in sorted(values.items()):
-        try:
-            data[key] = encode(key, value)
-        except TypeError:
-            continue  # a Python object published in code: a child process cannot receive it
-    text = json.dumps(data, separators=(",", ":"))
-    return text if len(text.encode()) + len(ENV_VAR) + 1 <= ENV_LIMIT else None
+    text = encode_params(values, skip_objects=True)
+    return text if env_size(text) <= ENV_LIMIT else None
 
 
 def _stop_forkserver() -> None:

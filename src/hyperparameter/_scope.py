@@ -54,7 +54,6 @@ __all__ = [
     "frozen",
     "lookup",
     "new_layer",
-    "publish",
 ]
 
 _CO_GENERATOR = 0x20
@@ -393,19 +392,8 @@ def _replace_baseline(
     _install(new_layer(values, Source(publisher, BASELINE), published))
 
 
-def publish(values: Dict[str, Any], sources: Mapping[str, Source], publisher: str) -> Layer:
-    """Make ``values`` the process-wide baseline; return the previous one for :func:`restore`.
-
-    For ``hp.launch``, stores and child processes: the values (keys already
-    validated) replace the baseline as a whole, atomically.
-    """
-    previous = _baseline
-    _replace_baseline(dict(values), sources, publisher)
-    return previous
-
-
 def restore(previous: Layer) -> None:
-    """Put back a baseline that :func:`publish` returned."""
+    """Put back a baseline layer taken earlier with :func:`baseline` (``hp.launch`` does)."""
     _install(previous)
 
 
