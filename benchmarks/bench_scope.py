@@ -35,6 +35,10 @@ import timeit
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # the scripts beside this one
+
+from compare_worker import calibrate  # noqa: E402 - one calibration for every benchmark
+
 DICT_READ = 'd["a"]["b"]'
 PLAIN_CALL = "plain(lr=1e-3, batch_size=64, epochs=10)"
 
@@ -124,22 +128,12 @@ def context(hp: Any, name: str, ns: Dict[str, Any]) -> Iterator[None]:
         yield
 
 
-def _number(timer: timeit.Timer, target: float) -> int:
-    """Return how many runs of the statement take about ``target`` seconds."""
-    number = 1
-    while True:
-        elapsed = timer.timeit(number)
-        if elapsed >= target / 5 or number >= 10**7:
-            return max(1, int(number * target / max(elapsed, 1e-9)))
-        number *= 10
-
-
 def best_pair(stmt: str, base: str, ns: Dict[str, Any], repeat: int,
               target: float) -> Tuple[float, float]:
     """Return the best ns/op of ``stmt`` and of ``base``, timed in turns."""
     subject = timeit.Timer(stmt, timer=time.process_time, globals=ns)
     baseline = timeit.Timer(base, timer=time.process_time, globals=ns)
-    n_subject, n_base = _number(subject, target), _number(baseline, target)
+    n_subject, n_base = calibrate(subject, target), calibrate(baseline, target)
     best_s = best_b = float("inf")
     for _ in range(repeat):
         best_b = min(best_b, baseline.timeit(n_base) / n_base * 1e9)

@@ -182,7 +182,8 @@ class Settings:
         self.import_repeat = 2 if quick else 7
 
 
-def _calibrate(timer: timeit.Timer, target: float) -> int:
+def calibrate(timer: timeit.Timer, target: float) -> int:
+    """Return how many runs of the timer's statement take about ``target`` seconds."""
     number = 1
     while True:
         elapsed = timer.timeit(number)
@@ -195,8 +196,8 @@ def measure(code: str, baseline: str, ns: Dict[str, Any], settings: Settings) ->
     """Time ``code`` and ``baseline`` in turns; return best and median ns per op of each."""
     subject_timer = timeit.Timer(code, timer=CLOCK, globals=ns)
     baseline_timer = timeit.Timer(baseline, timer=CLOCK, globals=ns)
-    n_subject = _calibrate(subject_timer, settings.target)
-    n_baseline = _calibrate(baseline_timer, settings.target)
+    n_subject = calibrate(subject_timer, settings.target)
+    n_baseline = calibrate(baseline_timer, settings.target)
     subject: List[float] = []
     base: List[float] = []
     for _ in range(settings.repeat):
