@@ -123,14 +123,9 @@ class Layer(dict):
 def new_layer(
     values: Any = (), origin: Any = "", sources: Optional[Dict[str, Source]] = None
 ) -> Layer:
-    """Return a layer holding ``values`` (keys already validated).
-
-    ``sources`` may hold text from older callers; it is made :class:`Source` records.
-    """
+    """Return a layer holding ``values`` (keys already validated; sources are records)."""
     layer = Layer(values)
     layer.origin = origin
-    if sources and not all(source.__class__ is Source for source in sources.values()):
-        sources = {key: as_source(source) for key, source in sources.items()}
     layer.sources = sources
     layer.tokens = []
     layer._origin_source = None
