@@ -6,14 +6,15 @@ parameters with ``@hp.param("train")``; keep YACS-style trees in
 ``hp.CfgNode``. This module only re-exports the public surface.
 """
 
-from typing import TYPE_CHECKING, Any, List
-
+from . import cli, stores, testing, web
 from ._access import IMPLEMENTATION, Scope, scope
 from ._param import param
 from ._propagate import bind, snapshot, subprocess_env
+from ._provenance import Explanation, Report, explain, report
 from ._scope import frozen
 from ._source import Source
 from .cfgnode import CfgNode, load_cfg
+from .cli import launch
 from .errors import (
     ConfigFileError,
     ConversionError,
@@ -25,13 +26,13 @@ from .errors import (
     ScopeError,
     ScopeWriteError,
 )
+from .files import config, load
+from .stores import attach
 
-if TYPE_CHECKING:
-    from . import cli, stores, testing, web
-    from ._provenance import Explanation, Report, explain, report
-    from .cli import launch
-    from .files import config, load
-    from .stores import attach
+# Every public name is a plain attribute: no module __getattr__ here, which would
+# keep CPython from specialising `hp.scope` (about one dict lookup per read). The
+# command line, file and store modules import what is heavy (argparse, the
+# composer, tempfile, urllib) when first used instead (docs/performance.md).
 
 __version__ = "1.0.0.dev0"
 
@@ -40,39 +41,6 @@ __version__ = "1.0.0.dev0"
 implementation = IMPLEMENTATION
 
 CN = CfgNode
-
-# Command-line and file support load on first use, keeping `import hyperparameter` fast.
-_LAZY = {
-    "cli": ("hyperparameter.cli", None),
-    "testing": ("hyperparameter.testing", None),
-    "stores": ("hyperparameter.stores", None),
-    "web": ("hyperparameter.web", None),
-    "attach": ("hyperparameter.stores", "attach"),
-    "launch": ("hyperparameter.cli", "launch"),
-    "load": ("hyperparameter.files", "load"),
-    "config": ("hyperparameter.files", "config"),
-    "explain": ("hyperparameter._provenance", "explain"),
-    "report": ("hyperparameter._provenance", "report"),
-    "Explanation": ("hyperparameter._provenance", "Explanation"),
-    "Report": ("hyperparameter._provenance", "Report"),
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'hyperparameter' has no attribute {name!r}")
-    import importlib
-
-    module_name, attribute = _LAZY[name]
-    module = importlib.import_module(module_name)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
 
 __all__ = [
     "CN",

@@ -10,17 +10,31 @@ shadowed. ``hp.launch`` lives in ``_launch`` (publication in ``_publish``, sweep
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-from typing import Any, Callable, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TextIO
 
-from . import _access, _provenance, _scope
-from ._cmdline import Collected, to_yaml
+from . import _access, _scope
 from ._keys import did_you_mean
-from ._launch import ARGV_VAR, Launch, UnusedOverrideWarning, add_arguments, run
-from ._params import decorated_in
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ._launch import UnusedOverrideWarning, add_arguments
+
+# `import hyperparameter` imports this module (hp.launch is a plain attribute of the
+# package); argparse and the launcher load when a function here first runs.
+_FROM_LAUNCH = ("UnusedOverrideWarning", "add_arguments")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_LAUNCH:
+        raise AttributeError(f"module 'hyperparameter.cli' has no attribute {name!r}")
+    from . import _launch
+
+    value = getattr(_launch, name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "UnusedOverrideWarning",
@@ -41,6 +55,8 @@ def scope_from_args(args: argparse.Namespace) -> _access.Scope:
     missing file, ``-D a.b`` without ``=``, an invalid key) raises before any
     state changes. ``-D +KEY=VALUE`` is the same as ``-D KEY=VALUE`` here.
     """
+    from ._cmdline import Collected
+
     collected = Collected()
     collected.add(getattr(args, "config", None) or [], getattr(args, "define", None) or [])
     result = _access.enter_layer(collected.values, "command line", collected.sources)
@@ -56,6 +72,9 @@ def handle_info_flags(args: argparse.Namespace, out: Optional[TextIO] = None) ->
     parameters in force as YAML that ``-C`` reads; with ``--sources``, each line
     ends with a ``# source`` comment.
     """
+    from . import _provenance
+    from ._cmdline import to_yaml
+
     stream = out or sys.stdout
     printed = False
     if getattr(args, "print_config", False):
@@ -72,6 +91,8 @@ def add_opts_argument(
     parser: argparse.ArgumentParser, name: str = "opts"
 ) -> argparse.ArgumentParser:
     """Add YACS-style trailing ``KEY VALUE ...`` options (``argparse.REMAINDER``) to ``parser``."""
+    import argparse
+
     parser.add_argument(name, nargs=argparse.REMAINDER, default=[], metavar="KEY VALUE",
                         help="override config options, e.g. SOLVER.BASE_LR 0.01 MODEL.DEPTH 50")
     return parser
@@ -115,6 +136,8 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Nam
 
 
 def _parser(prog: Optional[str], fn: Callable[..., Any], **kwargs: Any) -> argparse.ArgumentParser:
+    import argparse
+
     from ._docstrings import summary
 
     return argparse.ArgumentParser(prog=prog, description=summary(fn.__doc__),
@@ -138,6 +161,12 @@ def launch(fn: Optional[Callable[..., Any]] = None, argv: Optional[Sequence[str]
     functions of the caller (its local scope and module) become subcommands (a
     single one runs directly). Returns ``fn``'s result.
     """
+    import argparse
+    import json
+
+    from ._launch import ARGV_VAR, Launch, run
+    from ._params import decorated_in
+
     arguments = list(sys.argv[1:] if argv is None else argv)
     forwarded = os.environ.pop(ARGV_VAR, None)
     if forwarded is not None:  # one run of a sweep: the arguments the sweep chose
@@ -183,6 +212,8 @@ def launch(fn: Optional[Callable[..., Any]] = None, argv: Optional[Sequence[str]
 
 def _launch_one(fn: Callable[..., Any], parser: argparse.ArgumentParser,
                 arguments: Sequence[str]) -> Any:
+    from ._launch import Launch, run
+
     launched = Launch(fn, parser)
     launched.build()
     return run(launched, _parse(parser, arguments), arguments)

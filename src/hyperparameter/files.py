@@ -38,14 +38,15 @@ from typing import (
     overload,
 )
 
-from . import _interpolate
-from ._compose import Composer, copy_nested, leaf_sources, source_of
-from ._schema import validate
 from ._source import Source, tag_tree
 from ._tree import flatten, get_path, leaf_paths
 from ._values import short
 from .cfgnode import _VALID_TYPES, CfgNode
 from .errors import ConfigFileError
+
+# The composer, ``${...}`` resolution and schema validation are imported by the
+# functions that use them: ``import hyperparameter`` imports this module and
+# stays fast (``hp.load`` is a plain attribute of the package, see __init__).
 
 __all__ = ["config", "load", "load_flat"]
 
@@ -78,6 +79,9 @@ def _read(
     mapping merges key by key; any other value replaces), then every ``${...}`` is
     resolved. Nothing is cached between calls, so a failed load changes nothing.
     """
+    from . import _interpolate
+    from ._compose import Composer, leaf_sources
+
     composer = Composer(allow_base=allow_base, allow_python=allow_python)
     tree, sources = composer.compose(paths)
     _interpolate.resolve(tree, sources)
@@ -102,6 +106,8 @@ def _check_node_types(tree: Tree, sources: Mapping[str, str]) -> None:
     for key in leaf_paths(tree):
         value = get_path(tree, key.split("."))
         if not isinstance(value, dict) and type(value) not in _VALID_TYPES:
+            from ._compose import source_of
+
             where = source_of(key, sources)
             raise ConfigFileError(
                 f"key {key!r}{f' ({where})' if where else ''} holds {short(value)} "
@@ -158,6 +164,8 @@ def load(
         raise TypeError("hp.load() needs at least one config file path, e.g. hp.load('cfg.yaml')")
     tree, sources = _read(files, allow_python=allow_python, allow_base=allow_base)
     if schema is not None:
+        from ._schema import validate
+
         return validate(tree, schema, sources)
     _check_node_types(tree, sources)
     node = CfgNode(tree, new_allowed=True)
@@ -213,6 +221,9 @@ def config(
     source = path_or_paths_or_dict
     sources: Dict[str, Source] = {}
     if isinstance(source, Mapping):
+        from . import _interpolate
+        from ._compose import copy_nested
+
         tree: Tree = copy_nested(source, 1, "the dict given to hp.config()")
         _interpolate.resolve(tree)
     else:
@@ -222,5 +233,7 @@ def config(
             raise TypeError("hp.config() needs a path, a list of paths or a dict")
         tree, sources = _read(files)
     if schema is not None:
+        from ._schema import validate
+
         return validate(tree, schema, sources)
     return tree

@@ -28,13 +28,10 @@ import logging
 import os
 import threading
 import weakref
-from typing import Any, Dict, Optional, TextIO, Tuple, Union
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any, Dict, Optional, TextIO, Tuple, Union
 
 from . import _scope
-from ._filestore import FileStore
 from ._keys import split_assignment
-from ._redisstore import RedisStore
 from ._source import Source, store_source
 from ._store import (
     DEFAULT_INTERVAL,
@@ -47,6 +44,10 @@ from ._store import (
     same_value,
 )
 from ._values import Text
+
+if TYPE_CHECKING:
+    from ._filestore import FileStore
+    from ._redisstore import RedisStore
 
 __all__ = [
     "DEFAULT_INTERVAL",
@@ -67,9 +68,28 @@ __all__ = [
 
 logger = logging.getLogger("hyperparameter.stores")
 
+# The two store classes (and what they import: tempfile, urllib) load on first use, so
+# that `import hyperparameter`, which imports this module for hp.attach, stays fast.
+_STORE_CLASSES = {"FileStore": "_filestore", "RedisStore": "_redisstore"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _STORE_CLASSES:
+        raise AttributeError(f"module 'hyperparameter.stores' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"hyperparameter.{_STORE_CLASSES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 def open_store(url: Union[str, os.PathLike[str], Store]) -> Store:
     """Return the store named by ``url`` (``file:///abs/path.json|.yaml``, ``redis://...``)."""
+    from urllib.parse import unquote, urlsplit
+
+    from ._filestore import FileStore
+    from ._redisstore import RedisStore
+
     if isinstance(url, os.PathLike):
         return FileStore(url)
     if not isinstance(url, str):
