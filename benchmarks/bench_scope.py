@@ -141,14 +141,16 @@ def best_pair(stmt: str, base: str, ns: Dict[str, Any], repeat: int,
     return best_s, best_b
 
 
-def measure(quick: bool) -> Dict[str, Any]:
-    """Time every figure in this process; return ratios and times."""
+def measure(quick: bool, only: Optional[List[str]] = None) -> Dict[str, Any]:
+    """Time every figure (or the ``only`` ones) in this process; return ratios and times."""
     import hyperparameter as hp
 
     ns = namespace(hp)
     repeat, target = (3, 0.005) if quick else (9, 0.05)
     results: Dict[str, Any] = {}
     for fid, _title, stmt, base, ctx, _c, _p in FIGURES:
+        if only and fid not in only:
+            continue
         with context(hp, ctx, ns):
             ns_time, base_time = best_pair(stmt, base, ns, repeat, target)
         results[fid] = {"ns": ns_time, "base_ns": base_time, "ratio": ns_time / base_time}
@@ -157,13 +159,13 @@ def measure(quick: bool) -> Dict[str, Any]:
     return {"implementation": getattr(_access, "IMPLEMENTATION", "python"), "figures": results}
 
 
-def measure_pure(quick: bool) -> Dict[str, Any]:
+def measure_pure(quick: bool, only: Optional[List[str]] = None) -> Dict[str, Any]:
     """Run the figures in a child process under the pure-Python implementation."""
     env = dict(os.environ, HYPERPARAMETER_PURE_PYTHON="1")
     env.pop("HYPERPARAMETER_PARAMS", None)
     out = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--only-this", "--raw",
-         *(["--quick"] if quick else [])],
+         *(["--quick"] if quick else []), *(f"--figure={f}" for f in only or ())],
         check=True, capture_output=True, text=True, env=env,
     ).stdout
     result: Dict[str, Any] = json.loads(out)
@@ -211,6 +213,8 @@ def report(runs: Dict[str, Dict[str, Any]], before: Optional[Dict[str, Any]],
         head += f" {'0.6':>8}"
     print(head + "   (ratio to the baseline statement, best of repeats)")
     for fid, title, _stmt, base, _ctx, bar_c, bar_p in FIGURES:
+        if any(fid not in runs[impl]["figures"] for impl in columns):
+            continue  # not timed this run (--figure)
         line = f"{title:46}"
         if before is not None:
             line += " " + _cell(before.get("figures", {}).get(fid, {}).get("ratio"))
@@ -226,12 +230,15 @@ def report(runs: Dict[str, Dict[str, Any]], before: Optional[Dict[str, Any]],
     for impl in columns:
         figures = runs[impl]["figures"]
         for high, low, limit in FLAT:
+            if high not in figures or low not in figures:
+                continue
             growth = figures[high]["ratio"] / figures[low]["ratio"]
             ok &= growth <= limit
             print(f"{impl}: {high} / {low} = {growth:.2f} (flat: at most {limit})")
-        dict_ns = figures["read"]["base_ns"]
-        print(f"{impl}: dict read {dict_ns:.1f} ns; read {figures['read']['ns']:.1f} ns; "
-              f"enter+exit {figures['enter_exit']['ns']:.0f} ns")
+        some = next(iter(figures.values()))
+        print(f"{impl}: baseline statement {some['base_ns']:.1f} ns; "
+              + "; ".join(f"{fid} {figures[fid]['ns']:.0f} ns"
+                          for fid in ("read", "enter_exit") if fid in figures))
     return ok
 
 
@@ -246,16 +253,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="time only the implementation this process runs")
     parser.add_argument("--with-0.6", dest="old", metavar="PYTHON",
                         help="the Python of a venv with hyperparameter==0.6.0, for a 0.6 column")
+    parser.add_argument("--figure", action="append", metavar="ID",
+                        help="time only this figure (repeatable; ids: "
+                        + ", ".join(f[0] for f in FIGURES) + ")")
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    here = measure(args.quick)
+    here = measure(args.quick, args.figure)
     if args.raw:
         json.dump(here, sys.stdout)
         return 0
     runs = {here["implementation"]: here}
     if not args.only_this and here["implementation"] != "python":
-        runs["python"] = measure_pure(args.quick)
+        runs["python"] = measure_pure(args.quick, args.figure)
     before = None
     if args.before:
         with open(args.before, encoding="utf-8") as f:
