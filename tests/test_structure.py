@@ -79,12 +79,45 @@ def test_every_module_imports_on_its_own():
 
 
 def test_public_surface_is_listed_and_complete():
-    """__all__ is sorted, every name in it resolves, and dir(hp) shows the lazy names too."""
+    """__all__ is sorted, and every name in it is a plain attribute of the package."""
     assert hp.__all__ == sorted(hp.__all__)
     for name in hp.__all__:
-        assert getattr(hp, name) is not None
+        assert vars(hp).get(name) is not None, name
     for name in ("load", "launch", "report", "config", "explain", "testing"):
         assert name in dir(hp)
     assert isinstance(hp.__version__, str) and hp.__version__
     assert hp.implementation in ("python", "compiled")
     assert (PACKAGE / "py.typed").exists()
+
+
+def test_package_has_no_module_getattr_and_imports_light():
+    """No module ``__getattr__`` on the package: CPython then specialises ``hp.scope`` (a
+    module with that hook is read the slow way on every ``hp.scope.a.b``). What is heavy
+    (argparse, the composer, the launcher, the stores' tempfile and urllib, PyYAML) loads
+    when first used; the public functions are the real ones, with their signatures."""
+    import inspect
+    import subprocess
+    import sys
+
+    assert "__getattr__" not in vars(hp)
+    heavy = ["argparse", "tempfile", "urllib.parse", "yaml", "hyperparameter._compose",
+             "hyperparameter._launch", "hyperparameter._filestore",
+             "hyperparameter._redisstore", "hyperparameter._schema"]
+    code = ("import sys, hyperparameter\n"
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    assert "allow_python" in inspect.signature(hp.load).parameters
+    assert "argv" in inspect.signature(hp.launch).parameters
+    assert hp.launch.__module__ == "hyperparameter.cli"
+    # The names the light modules load on first use still resolve, also by from-import.
+    from hyperparameter.cli import UnusedOverrideWarning, add_arguments
+    from hyperparameter.stores import FileStore, RedisStore
+
+    assert issubclass(UnusedOverrideWarning, Warning) and callable(add_arguments)
+    assert hp.stores.FileStore is FileStore and hp.stores.RedisStore is RedisStore
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        hp.cli.nope  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        hp.stores.nope  # noqa: B018

@@ -36,13 +36,16 @@ _stack_set = _scope._stack.set
 _stack_get = _scope._stack.get
 _stack_reset = _scope._stack.reset
 _reads = _scope._reads
-# The baseline, kept current by _scope (which replaces it as a whole, never mutates it).
-_baseline = _scope._baseline
+# The baseline's values for the pure-Python reads, kept current by _scope (which replaces
+# the baseline as a whole and never mutates it): a plain dict copy, because `in` and `[]`
+# on a dict subclass such as Layer go through a slot that calls a method (CPython), about
+# a third of a dict read each time. (The compiled reads use the Layer itself.)
+_baseline: Dict[str, Any] = dict(_scope._baseline)
 
 
 def _follow_baseline(layer: Layer) -> None:
     global _baseline
-    _baseline = layer
+    _baseline = dict(layer) if _speedups is None else {}
 
 
 _scope._baseline_followers.append(_follow_baseline)

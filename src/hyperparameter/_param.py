@@ -15,7 +15,7 @@ import functools
 import typing
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, overload
 
-from . import _scope
+from . import _access, _scope
 from ._access import _speedups
 from ._keys import validate_key
 from ._scope import callable_name
@@ -88,7 +88,7 @@ def _generate(
         hints = {}
     p = _prefix_for([q.name for q in params])
     env: Dict[str, Any] = {
-        f"{p}M": MISSING, f"{p}G": _scope.__dict__, f"{p}T": Text,
+        f"{p}M": MISSING, f"{p}G": _access.__dict__, f"{p}T": Text,
         f"{p}get": _scope.layers_in_force, f"{p}int": int,
         f"{p}fn": fn, f"{p}missing": _missing_argument, f"{p}convert": _convert_outside,
     }
@@ -173,8 +173,8 @@ def _generate(
             names = ", ".join(bound)
             lookups += f"        {names}, = {p}fill({p}spec, {names})\n"
         else:
-            # The scopes, then the baseline (from _scope.__dict__: a module __getattr__
-            # makes `_scope._baseline` slow), without building a tuple of both.
+            # The scopes, then the baseline (the plain-dict copy _access keeps for the
+            # pure-Python reads), without building a tuple of both.
             lookups += f"        {p}layers = {p}get()\n        {p}base = {p}G['_baseline']\n"
             lookups += "".join("    " + line + "\n" for line in "".join(body).splitlines())
     source = (
