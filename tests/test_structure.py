@@ -117,6 +117,8 @@ def test_package_has_no_module_getattr_and_imports_light():
 
     assert issubclass(UnusedOverrideWarning, Warning) and callable(add_arguments)
     assert hp.stores.FileStore is FileStore and hp.stores.RedisStore is RedisStore
+    assert {"add_arguments", "UnusedOverrideWarning"} <= set(dir(hp.cli))
+    assert {"FileStore", "RedisStore"} <= set(dir(hp.stores))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         hp.cli.nope  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute 'nope'"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TextIO
 
 from . import _access, _scope
 from ._keys import did_you_mean
@@ -35,6 +35,10 @@ def __getattr__(name: str) -> Any:
     value = getattr(_launch, name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_FROM_LAUNCH))
 
 __all__ = [
     "UnusedOverrideWarning",

@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, Optional, TextIO, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, TextIO, Tuple, Union
 
 from . import _scope
 from ._keys import split_assignment
@@ -81,6 +81,10 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"hyperparameter.{_STORE_CLASSES[name]}"), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_STORE_CLASSES))
 
 
 def open_store(url: Union[str, os.PathLike[str], Store]) -> Store:
