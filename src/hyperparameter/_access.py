@@ -36,20 +36,6 @@ _stack_set = _scope._stack.set
 _stack_get = _scope._stack.get
 _stack_reset = _scope._stack.reset
 _reads = _scope._reads
-# The baseline's values for the pure-Python reads, kept current by _scope (which replaces
-# the baseline as a whole and never mutates it): a plain dict copy, because `in` and `[]`
-# on a dict subclass such as Layer go through a slot that calls a method (CPython), about
-# a third of a dict read each time. (The compiled reads use the Layer itself.)
-_baseline: Dict[str, Any] = dict(_scope._baseline)
-
-
-def _follow_baseline(layer: Layer) -> None:
-    global _baseline
-    _baseline = dict(layer) if _speedups is None else {}
-
-
-_scope._baseline_followers.append(_follow_baseline)
-
 _speedups: Any = None
 _SPEEDUPS_ABI = 1  # the contract with _speedups.c (its ABI constant)
 if os.environ.get("HYPERPARAMETER_PURE_PYTHON", "") in ("", "0"):
@@ -62,6 +48,20 @@ if os.environ.get("HYPERPARAMETER_PURE_PYTHON", "") in ("", "0"):
 
 IMPLEMENTATION = "python" if _speedups is None else "compiled"
 """Which implementation of the hot paths runs: ``"compiled"`` or ``"python"``."""
+
+# The baseline's values for the pure-Python reads, kept current by _scope (which replaces
+# the baseline as a whole and never mutates it): a plain dict copy, because `in` and `[]`
+# on a dict subclass such as Layer go through a slot that calls a method (CPython), about
+# a third of a dict read each time. (The compiled reads use the Layer itself.)
+_baseline: Dict[str, Any] = dict(_scope._baseline) if _speedups is None else {}
+
+
+def _follow_baseline(layer: Layer) -> None:
+    global _baseline
+    _baseline = dict(layer) if _speedups is None else {}
+
+
+_scope._baseline_followers.append(_follow_baseline)
 
 
 # Attribute names with this shape are Python protocol probes (copy, pickle,
