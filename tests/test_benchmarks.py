@@ -107,3 +107,18 @@ def test_bench_scope_prints_a_ratio_per_figure_for_each_implementation():
                   and not cell.startswith("<=")]
         assert len(ratios) == len(columns), line
     assert any(line.startswith("python: baseline_100k / baseline_10") for line in lines)
+
+
+def test_bench_scope_figure_option_times_only_the_figures_named():
+    """bench_scope.py --figure ID (repeatable) prints those figures and no other."""
+    bench = _load("bench_scope.py")
+    done = subprocess.run(
+        [sys.executable, os.path.join(BENCHMARKS, "bench_scope.py"), "--quick", "--only-this",
+         "--figure", "read", "--figure", "enter_exit"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    titles = {fid: title for fid, title, *_rest in bench.FIGURES}
+    shown = {fid for fid, title in titles.items()
+             if any(line.startswith(title) for line in done.stdout.splitlines())}
+    assert shown == {"read", "enter_exit"}
