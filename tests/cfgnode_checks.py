@@ -14,12 +14,14 @@ INTERNAL = (CfgNode.IMMUTABLE, CfgNode.DEPRECATED_KEYS, CfgNode.RENAMED_KEYS, Cf
 def assert_consistent(node: Any) -> None:
     """Check that every node under ``node`` keeps its attribute mirror and child cache right."""
     seen = set()
+    order = []
     stack = [node]
     while stack:
         current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
+        order.append(current)
         nomirror = type(current)._hp_nomirror
         state = vars(current)
         for name in INTERNAL:
@@ -36,7 +38,8 @@ def assert_consistent(node: Any) -> None:
             )
         cached = cfgnode._KIDS_GET(current)
         if cached is not None:
-            kids, seqs, _ = cached
+            kids, seqs = cached[0], cached[1]
+            assert cached[3] is state, "the cache keeps another __dict__ than the node's"
             expected = [v for v in dict.values(current) if isinstance(v, CfgNode)]
             assert sorted(map(id, kids)) == sorted(map(id, expected)), "stale child cache"
             others = [
@@ -48,6 +51,17 @@ def assert_consistent(node: Any) -> None:
             ]
             assert sorted(map(repr, seqs)) == sorted(map(repr, others)), "stale value cache"
         stack.extend(v for v in dict.values(current) if isinstance(v, CfgNode))
+    # The nodes freeze() kept for the next freeze of ``node``: used only while every
+    # node's child tuple is the one recorded, and then they must be the subtree.
+    try:
+        plan = cfgnode.CfgNode.__dict__["_hp_plan"].__get__(node)
+    except AttributeError:
+        plan = None
+    if plan is not None:
+        planned = [node, *plan[0]]
+        caches = [cfgnode._KIDS_GET(n) if hasattr(n, "_hp_kids") else None for n in planned]
+        if all(c is not None and c[0] is kids for c, kids in zip(caches, plan[1])):
+            assert sorted(map(id, planned)) == sorted(map(id, order)), "stale freeze plan"
 
 
 def shape(value: Any) -> Any:

@@ -520,6 +520,46 @@ def test_freeze_reaches_children_added_after_an_earlier_freeze(add: Callable[...
         cfg.ADDED.LEAF = 2
 
 
+CHILD_CHANGES: Dict[str, Callable[[CfgNode], Any]] = {
+    "delattr": lambda c: delattr(c, "MODEL"),
+    "delitem": lambda c: c.__delitem__("MODEL"),
+    "pop": lambda c: c.pop("MODEL"),
+    "replace": lambda c: setattr(c, "MODEL", CN({"OTHER": [1]})),
+    "replace-deep": lambda c: setattr(c.MODEL, "HEAD", CN({"OTHER": [1]})),
+    "clear": lambda c: c.clear(),
+}
+
+
+@pytest.mark.parametrize("walk_between", [False, True], ids=["", "walked-between"])
+@pytest.mark.parametrize("change", list(CHILD_CHANGES.values()), ids=list(CHILD_CHANGES))
+def test_freeze_after_a_change_of_the_tree_freezes_the_tree_it_has_now(
+    change: Callable[[CfgNode], Any], walk_between: bool
+) -> None:
+    """freeze() keeps the list of nodes of its last walk; after nodes are removed or replaced
+    (at any depth) the next freeze reaches exactly the nodes the tree holds now, also when
+    something else walked the changed tree in between (set_new_allowed)."""
+    cfg = make_cfg()
+    before = list(iter_nodes(cfg))
+    cfg.freeze()
+    cfg.defrost()
+    change(cfg)
+    if walk_between:
+        cfg.set_new_allowed(cfg.is_new_allowed())
+    now = list(iter_nodes(cfg))
+    cfg.freeze()
+    assert all(node.is_frozen() for node in now)
+    gone = [node for node in before if all(node is not kept for kept in now)]
+    assert gone, "the change removes at least one node"
+    assert not any(node.is_frozen() for node in gone)
+    assert_consistent(cfg)
+    cfg.defrost()
+    assert not any(node.is_frozen() for node in now)
+    for node in now:  # defrosted: plain lists again, none read-only
+        for value in dict.values(node):
+            if not isinstance(value, CfgNode):
+                assert type(value) in (list, dict) or not isinstance(value, (list, dict))
+
+
 def test_set_new_allowed_recurses() -> None:
     """set_new_allowed applies to every node below, is_new_allowed reports it."""
     cfg = make_cfg()

@@ -416,9 +416,9 @@ class CfgNode(_DictBase):
     NEW_ALLOWED = _NEW_ALLOWED
 
     # "_hp_path" holds the keys from the root, for error messages only; "_hp_kids" caches
-    # (child nodes, keys holding lists/tuples/dicts) (None: unknown), so that freeze()
-    # skips the other leaves.
-    __slots__ = ("__dict__", "__weakref__", "_hp_kids", "_hp_path")
+    # (child nodes, keys holding lists/tuples/dicts, ...) (None: unknown), so that freeze()
+    # skips the other leaves; "_hp_plan" caches the nodes under this one (see _immutable).
+    __slots__ = ("__dict__", "__weakref__", "_hp_kids", "_hp_path", "_hp_plan")
 
     _hp_nomirror: ClassVar[FrozenSet[str]]
     _hp_plain_setitem: ClassVar[bool]
@@ -633,7 +633,7 @@ class CfgNode(_DictBase):
                     new_state[key] = _copy_value(value, memo)
         new_state.update(mirrors)
         _PATH_SET(new, _path_of(self))
-        _KIDS_SET(new, (tuple(kids), tuple(seqs), None))
+        _KIDS_SET(new, (tuple(kids), tuple(seqs), None, new_state))
         return new
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -763,22 +763,18 @@ class CfgNode(_DictBase):
         # all made first, so that a value nested too deep to freeze changes nothing.
         # One pass over the subtree (each node once, without recursion), then the changes:
         # a value nested too deep to freeze raises before anything changed.
-        nodes = [self]
-        seen = {id(self)}
+        nodes, caches = _subtree_caches(self)
         updates = []
         memo: Dict[int, Any] = {}
-        for node in nodes:  # grows while it is walked
-            try:
-                cached = node._hp_kids
-            except AttributeError:  # built without __init__
-                cached = None
-            if cached is None:
-                cached = _cache(node)
-            for child in cached[0]:
-                if id(child) not in seen:
-                    seen.add(id(child))
-                    nodes.append(child)
-            if not cached[1] or not type(node)._hp_strict:
+        strict: Dict[type, bool] = {}
+        for node, cached in zip(nodes, caches):
+            if not cached[1]:
+                continue
+            cls = type(node)
+            is_strict = strict.get(cls)
+            if is_strict is None:
+                is_strict = strict[cls] = cls._hp_strict
+            if not is_strict:
                 continue
             # twins: (plain values, frozen copies, the same two for the mirror) from the
             # last freeze, kept until the node changes, so that freeze/defrost cycles swap
@@ -787,13 +783,16 @@ class CfgNode(_DictBase):
             twins = cached[2]
             if twins is None or (is_immutable and twins[0] != twins[1]):
                 twins = _make_twins(node, cached[1], is_immutable, memo)
-                _KIDS_SET(node, (cached[0], cached[1], twins))
-            updates.append((node, twins[1], twins[3]) if is_immutable else (node, *twins[::2]))
-        for node in nodes:
-            node.__dict__[_IMMUTABLE] = is_immutable
-        for node, values, mirrors in updates:
-            dict.update(node, values)
-            node.__dict__.update(mirrors)
+                _KIDS_SET(node, (cached[0], cached[1], twins, cached[3]))
+            if is_immutable:
+                updates.append((node, cached[3], twins[1], twins[3]))
+            else:
+                updates.append((node, cached[3], twins[0], twins[2]))
+        for cached in caches:
+            cached[3][_IMMUTABLE] = is_immutable
+        for node, state, values, mirrors in updates:
+            _DICT_UPDATE(node, values)
+            state.update(mirrors)
 
     def clone(self: _T) -> _T:
         """Return an independent deep copy (frozen if this node is frozen)."""
@@ -957,6 +956,7 @@ _PATH_SET = CfgNode.__dict__["_hp_path"].__set__
 _PATH_GET = CfgNode.__dict__["_hp_path"].__get__
 _KIDS_SET = CfgNode.__dict__["_hp_kids"].__set__
 _KIDS_GET = CfgNode.__dict__["_hp_kids"].__get__
+_PLAN_SET = CfgNode.__dict__["_hp_plan"].__set__
 
 # Kept at module level for code written against YACS, which exports it here.
 load_cfg = CfgNode.load_cfg
@@ -1039,15 +1039,20 @@ def _restore_cfgnode(
 
 
 _Cache = Tuple[
-    Tuple["CfgNode", ...], Tuple[Any, ...], Optional[Tuple[Dict[Any, Any], Dict[Any, Any]]]
+    Tuple["CfgNode", ...],
+    Tuple[Any, ...],
+    Optional[Tuple[Dict[Any, Any], Dict[Any, Any], Dict[Any, Any], Dict[Any, Any]]],
+    Dict[str, Any],
 ]
 
 
 def _cache(node: CfgNode) -> _Cache:
-    """Return (child nodes, keys of values that freeze() must look into, twins) of ``node``.
+    """Return (child nodes, keys of values that freeze() must look into, twins, state) of ``node``.
 
     The second are the keys of lists, dicts and tuples holding more than atomic
-    values; the third is what freeze() last swapped (see ``_immutable``). Cached
+    values; the third is what freeze() last swapped (see ``_immutable``); the
+    fourth is the node's ``__dict__`` (read once: CfgNode's ``__getattr__`` hook
+    makes every attribute access slower). Cached
     until the next change of ``node``, so that freeze() and set_new_allowed() do not
     look at every leaf each time.
     """
@@ -1065,7 +1070,7 @@ def _cache(node: CfgNode) -> _Cache:
                     kids.append(value)
                 elif cls is not tuple or not _atomic_items(value):
                     seqs.append(key)
-        cached = (tuple(kids), tuple(seqs), None)
+        cached = (tuple(kids), tuple(seqs), None, node.__dict__)
         _KIDS_SET(node, cached)
     return cached
 
@@ -1095,6 +1100,49 @@ def _subtree(root: CfgNode) -> List[CfgNode]:
                 seen.add(id(child))
                 nodes.append(child)
     return nodes
+
+
+def _subtree_caches(root: CfgNode) -> Tuple[List[CfgNode], List[_Cache]]:
+    """Return ``root`` and every node under it (each once), and the cache of each.
+
+    The list of nodes is kept on ``root`` with the child tuple of each node's cache,
+    and used again while every one of those is still the node's own: a change of a
+    node drops its cache (``_KIDS_SET(node, None)``), and its next cache has a new
+    child tuple. So a freeze()/defrost() cycle on an unchanged tree walks nothing.
+    (Until then the list keeps nodes removed from the tree alive; ``root`` itself is
+    not in it, so a tree is freed as soon as it is dropped.)
+    """
+    try:
+        plan = root._hp_plan
+    except AttributeError:  # built without __init__, or never frozen
+        plan = None
+    if plan is not None:
+        below, kids_of = plan
+        nodes = [root, *below]
+        caches = []
+        for node, kids in zip(nodes, kids_of):
+            try:
+                cached = node._hp_kids
+            except AttributeError:  # pragma: no cover - a planned node has a cache
+                cached = None
+            if cached is None or cached[0] is not kids:
+                break
+            caches.append(cached)
+        else:
+            return nodes, caches
+    nodes = [root]
+    seen = {id(root)}
+    caches = []
+    for node in nodes:  # grows while it is walked
+        cached = _cache(node)
+        caches.append(cached)
+        for child in cached[0]:
+            ident = id(child)
+            if ident not in seen:
+                seen.add(ident)
+                nodes.append(child)
+    _PLAN_SET(root, (tuple(nodes[1:]), tuple(cached[0] for cached in caches)))
+    return nodes, caches
 
 
 def _make_twins(
