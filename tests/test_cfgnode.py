@@ -560,6 +560,16 @@ def test_freeze_after_a_change_of_the_tree_freezes_the_tree_it_has_now(
                 assert type(value) in (list, dict) or not isinstance(value, (list, dict))
 
 
+def test_keys_named_like_internal_state_do_not_confuse_freeze() -> None:
+    """A key spelled like one of CfgNode's private slots is a key; freeze() keeps working."""
+    cfg = CN({"_hp_plan": 1, "_hp_kids": 2, "A": {"B": [1]}})
+    for _ in range(2):
+        cfg.freeze()
+        assert cfg.A.is_frozen() and cfg["_hp_plan"] == 1 and cfg["_hp_kids"] == 2
+        cfg.defrost()
+        assert type(cfg.A.B) is list
+
+
 def test_set_new_allowed_recurses() -> None:
     """set_new_allowed applies to every node below, is_new_allowed reports it."""
     cfg = make_cfg()

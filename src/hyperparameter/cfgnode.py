@@ -957,6 +957,7 @@ _PATH_GET = CfgNode.__dict__["_hp_path"].__get__
 _KIDS_SET = CfgNode.__dict__["_hp_kids"].__set__
 _KIDS_GET = CfgNode.__dict__["_hp_kids"].__get__
 _PLAN_SET = CfgNode.__dict__["_hp_plan"].__set__
+_PLAN_GET = CfgNode.__dict__["_hp_plan"].__get__
 
 # Kept at module level for code written against YACS, which exports it here.
 load_cfg = CfgNode.load_cfg
@@ -1113,8 +1114,8 @@ def _subtree_caches(root: CfgNode) -> Tuple[List[CfgNode], List[_Cache]]:
     not in it, so a tree is freed as soon as it is dropped.)
     """
     try:
-        plan = root._hp_plan
-    except AttributeError:  # built without __init__, or never frozen
+        plan = _PLAN_GET(root)  # not root._hp_plan: unset, that would ask __getattr__ (a key)
+    except AttributeError:  # never frozen
         plan = None
     if plan is not None:
         below, kids_of = plan
