@@ -1088,21 +1088,6 @@ def _kids(node: CfgNode) -> Tuple[CfgNode, ...]:
     return _cache(node)[0]
 
 
-def _subtree(root: CfgNode) -> List[CfgNode]:
-    """Return ``root`` and every node under it, each once, without recursion.
-
-    Fills each node's cache (``_cache``) on the way.
-    """
-    nodes = [root]
-    seen = {id(root)}
-    for node in nodes:  # grows while it is walked
-        for child in _cache(node)[0]:
-            if id(child) not in seen:
-                seen.add(id(child))
-                nodes.append(child)
-    return nodes
-
-
 def _subtree_caches(root: CfgNode) -> Tuple[List[CfgNode], List[_Cache]]:
     """Return ``root`` and every node under it (each once), and the cache of each.
 
@@ -1122,10 +1107,7 @@ def _subtree_caches(root: CfgNode) -> Tuple[List[CfgNode], List[_Cache]]:
         nodes = [root, *below]
         caches = []
         for node, kids in zip(nodes, kids_of):
-            try:
-                cached = node._hp_kids
-            except AttributeError:  # pragma: no cover - a planned node has a cache
-                cached = None
+            cached = node._hp_kids  # set: a planned node had a cache (None once it changed)
             if cached is None or cached[0] is not kids:
                 break
             caches.append(cached)
