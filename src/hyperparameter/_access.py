@@ -58,10 +58,11 @@ _baseline: Dict[str, Any] = dict(_scope._baseline) if _speedups is None else {}
 
 def _follow_baseline(layer: Layer) -> None:
     global _baseline
-    _baseline = dict(layer) if _speedups is None else {}
+    _baseline = dict(layer)
 
 
-_scope._baseline_followers.append(_follow_baseline)
+if _speedups is None:
+    _scope._baseline_followers.append(_follow_baseline)
 
 
 # Attribute names with this shape are Python protocol probes (copy, pickle,
@@ -372,8 +373,9 @@ def _py_new_scope(*args: Any, **kwargs: Any) -> Scope:
         _scope.check_scope_site(frame)
     origin = (code, frame.f_lasti)
     if args:
-        return Scope(build_layer(args, kwargs, origin))
-    # The common case, hp.scope(**overrides): kwargs is already a fresh dict.
+        return _build_scope(args, kwargs, origin)
+    # The common case, hp.scope(**overrides): kwargs is already a fresh dict. This is
+    # _scope.new_layer written out (a call is a measurable part of a scope's entry).
     layer = Layer(kwargs if _VALID.issuperset(kwargs) else checked_kwargs(kwargs))
     layer.origin = origin
     layer.sources = None
