@@ -16,18 +16,15 @@ distance between these figures and the bars is what is left for them.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-import time
-import timeit
 import types
 from contextvars import ContextVar
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from compare_worker import calibrate  # one calibration for every benchmark
+import bench_scope  # the figures, their scopes and their timing
 
 MISSING: Any = object()
 _stack: ContextVar[Tuple[Dict[str, Any], ...]] = ContextVar("floor", default=())
@@ -99,54 +96,31 @@ class Root(_Children):
 
 
 def module() -> Any:
-    """Return a module holding ``scope``: ``floor`` stands where ``hp`` does in bench_scope."""
+    """Return a module holding ``scope``, bound to ``hp`` in bench_scope's statements."""
     floor = types.ModuleType("floor")
     floor.scope = Root()  # type: ignore[attr-defined]
     return floor
 
 
-DICT_READ = 'd["a"]["b"]'
-# (id, title, statement, context, the pure-Python bar of bench_scope.py)
-FIGURES: List[Tuple[str, str, str, str, Optional[float]]] = [
-    ("read", "floor.scope.a.b | 1, no scope", "floor.scope.a.b | 1", "none", 9),
-    ("read_3", "the same, 3 scopes over 1,000 keys", "floor.scope.a.b | 1", "three", 11),
-    ("missing_3", "floor.scope.x.y | 1 (not set), 3 scopes", "floor.scope.x.y | 1", "three", 14),
-    ("enter_exit", "with floor.scope(**five): pass, over 1,000 keys",
-     "with floor.scope(**five): pass", "thousand", 50),
-]
+# The figures of bench_scope.py this script times: their statements, baselines, scopes
+# and pure-Python bars, with `hp` bound to the floor engine's module.
+FIGURE_IDS = ("read", "read_3", "missing_3", "enter_exit")
 
 
-@contextlib.contextmanager
-def context(name: str, floor: Any) -> Iterator[None]:
-    """Put the scopes of a figure in force (as bench_scope.py does) and take them away."""
-    thousand = {f"k{i}.x": i for i in range(1000)}
-    with contextlib.ExitStack() as stack:
-        if name in ("three", "thousand"):
-            stack.enter_context(floor.scope(**thousand))
-        if name == "three":
-            stack.enter_context(floor.scope(**{"a.b": 2}))
-            stack.enter_context(floor.scope(**{"c.d": 3}))
-        yield
-
-
-def measure(quick: bool) -> Dict[str, float]:
-    """Return the ratio of each figure to the dict read, timed in turns, best of repeats."""
+def measure(quick: bool) -> Dict[str, Tuple[str, str, float, Optional[float]]]:
+    """Return, per figure, (title, baseline statement, ratio, pure-Python bar)."""
     floor = module()
-    ns: Dict[str, Any] = {"floor": floor, "d": {"a": {"b": 1}},
-                          "five": {f"x.k{i}": i for i in range(5)}}
+    ns: Dict[str, Any] = {"hp": floor, "d": {"a": {"b": 1}},
+                          "five": {f"x.k{i}": i for i in range(5)},
+                          "thousand": {f"k{i}.x": i for i in range(1000)}}
     repeat, target = (3, 0.005) if quick else (9, 0.05)
-    ratios = {}
-    for fid, _title, stmt, ctx, _bar in FIGURES:
-        with context(ctx, floor):
-            subject = timeit.Timer(stmt, timer=time.process_time, globals=ns)
-            baseline = timeit.Timer(DICT_READ, timer=time.process_time, globals=ns)
-            n_s, n_b = calibrate(subject, target), calibrate(baseline, target)
-            best_s = best_b = float("inf")
-            for _ in range(repeat):
-                best_b = min(best_b, baseline.timeit(n_b) / n_b)
-                best_s = min(best_s, subject.timeit(n_s) / n_s)
-        ratios[fid] = best_s / best_b
-    return ratios
+    results = {}
+    for fid, title, stmt, base, ctx, _bar_compiled, bar_python in bench_scope.FIGURES:
+        if fid in FIGURE_IDS:
+            with bench_scope.context(floor, ctx, ns):
+                subject, baseline = bench_scope.best_pair(stmt, base, ns, repeat, target)
+            results[fid] = (title, base, subject / baseline, bar_python)
+    return results
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -154,10 +128,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings (a smoke run)")
     args = parser.parse_args(argv)
-    ratios = measure(args.quick)
-    print(f"{'figure':50} {'floor':>8} {'bar':>6}   (ratio to {DICT_READ}, best of repeats)")
-    for fid, title, _stmt, _ctx, bar in FIGURES:
-        print(f"{title:50} {ratios[fid]:7.1f}x {f'<={bar:g}x':>6}")
+    print(f"{'figure (hp: the floor engine)':46} {'floor':>8} {'bar':>6}   "
+          "(ratio to the baseline statement, best of repeats)")
+    for title, base, ratio, bar in measure(args.quick).values():
+        print(f"{title:46} {ratio:7.1f}x {f'<={bar:g}x' if bar else '':>6}   vs {base}")
     if args.quick:
         print("quick smoke run: timings too short to publish")
     return 0
