@@ -8,7 +8,8 @@ first), so every thread and every asyncio task has its own stack: a new thread
 starts with an empty stack, a new task starts with the stack of the code that
 created it, and a ``with`` block replaces the tuple on entry and removes its
 own layer on exit. Beneath every stack lies the process-wide *baseline*, one
-layer that :func:`frozen` (or :func:`publish`) replaces atomically.
+layer that :func:`frozen`, :func:`set_baseline` (stores, ``hp.launch``) and
+:func:`restore` replace atomically.
 
 A read walks the stack innermost-first and then the baseline; it copies
 nothing. Entering a scope costs one tuple of the current depth plus the keys it
