@@ -183,3 +183,76 @@ def test_real_fvcore_cfgnode_runs_on_the_yacs_face(tmp_path: Path) -> None:
         cfg.merge_from_list(["_BASE_", "x"])
     cfg.freeze()
     assert cfg.dump() == "EXPRESSION:\n- 1.0\n- 2.0\nKEY1: list1\nKEY2: config\n"
+
+
+def _pycls_config_module(yacs_config: Any) -> Any:
+    """Return a fresh copy of pycls's config module, built on ``yacs_config``'s CfgNode."""
+    spec = importlib.util.find_spec("pycls")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("pycls is not installed")
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "core", "config.py")
+    module = types.ModuleType("pycls_config_on_" + yacs_config.__name__.replace(".", "_"))
+    module.__file__ = path
+    yacs_package = sys.modules.get("yacs") or types.ModuleType("yacs")
+    with mock.patch.dict(sys.modules, {"yacs": yacs_package, "yacs.config": yacs_config}):
+        with open(path, encoding="utf-8") as stream:
+            exec(compile(stream.read(), path, "exec"), module.__dict__)
+    return module
+
+
+def _pycls_session(config: Any, out_dir: Path, experiment: Path) -> Dict[str, Any]:
+    """Drive pycls's config helpers as its training scripts do; return what each step gave."""
+    seen: Dict[str, Any] = {}
+    config.cfg.OUT_DIR = str(out_dir)
+    config.dump_cfg()
+    seen["dumped defaults"] = (out_dir / "config.yaml").read_text(encoding="utf-8")
+    argv = ["train_net.py", "--cfg", str(experiment), "OPTIM.MAX_EPOCH", "5",
+            "TRAIN.BATCH_SIZE", "256", "REGNET.WA", "26.5", "OPTIM.STEPS", "[0, 30, 60]"]
+    with mock.patch.object(sys, "argv", argv):
+        config.load_cfg_fom_args()
+    config.assert_and_infer_cfg(cache_urls=False)
+    seen["after file and options"] = config.cfg.dump()
+    seen["types"] = [type(config.cfg.REGNET.WA), type(config.cfg.OPTIM.BASE_LR),
+                     type(config.cfg.OPTIM.STEPS)]
+    config.reset_cfg()
+    seen["after reset"] = config.cfg.dump()
+    config.load_cfg(str(out_dir))  # the dumped defaults read back
+    config.cfg.freeze()
+    seen["reloaded"] = config.cfg.dump()
+    with pytest.raises(AttributeError) as frozen:
+        config.cfg.OPTIM.BASE_LR = 1.0
+    seen["frozen write refused"] = "immutable" in str(frozen.value).lower() or isinstance(
+        frozen.value, FrozenConfigError)
+    config.cfg.defrost()
+    with pytest.raises(AssertionError) as unknown:  # YACS's way of refusing an unknown key
+        config.cfg.merge_from_list(["OPTIM.BASE_LRR", "0.1"])
+    seen["unknown key"] = "OPTIM.BASE_LRR" in str(unknown.value)
+    return seen
+
+
+def test_real_pycls_config_runs_on_the_yacs_face_as_on_yacs(tmp_path: Path) -> None:
+    """pycls's own config module (defaults, deprecated keys, dump, --cfg and options,
+    reset, reload, freeze) gives the same results on our YACS face as on YACS 0.1.8."""
+    import yacs.config
+
+    experiment = tmp_path / "exp.yaml"
+    experiment.write_text(
+        "MODEL:\n  TYPE: regnet\n  NUM_CLASSES: 10\nOPTIM:\n  BASE_LR: 0.4\n"
+        "REGNET:\n  DEPTH: 13\n  W0: 24\nPORT: 1234\nPREC_TIME:\n  ENABLED: true\n",
+        encoding="utf-8")
+    sessions = {}
+    for yacs_config in (yacs.config, hpyacs):
+        out_dir = tmp_path / yacs_config.__name__
+        out_dir.mkdir()
+        config = _pycls_config_module(yacs_config)
+        assert isinstance(config.cfg, yacs_config.CfgNode)
+        session = _pycls_session(config, out_dir, experiment)
+        sessions[yacs_config.__name__] = {
+            step: value.replace(str(out_dir), "<out>") if isinstance(value, str) else value
+            for step, value in session.items()}
+    ours, theirs = sessions[hpyacs.__name__], sessions[yacs.config.__name__]
+    assert ours == theirs
+    assert "BASE_LR: 0.4" in ours["after file and options"]
+    assert "- 60" in ours["after file and options"] and "PORT:" not in ours["after reset"]
+    assert ours["types"] == [float, float, list]
+    assert ours["frozen write refused"] and ours["unknown key"]
