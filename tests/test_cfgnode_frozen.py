@@ -201,6 +201,30 @@ def test_merge_of_equal_values_into_a_frozen_node_is_accepted() -> None:
     assert cfg.SOLVER.STEPS == [30, 60] and cfg.NAME == "run"
 
 
+def test_equal_is_not_the_same_for_a_signed_zero_but_is_for_a_nan() -> None:
+    """-0.0 over 0.0 is a change (it dumps as -0.0): refused when frozen; NaN over NaN is not."""
+    cfg = CN({"A": 0.0, "B": float("nan"), "C": [0.0]})
+    cfg.freeze()
+    for change in ({"A": -0.0}, {"C": [-0.0]}):
+        with pytest.raises(FrozenConfigError, match=r"^Attempted to set"):
+            cfg.merge_from_other_cfg(CN(change))
+    assert str(cfg.A) == "0.0" and str(cfg.C[0]) == "0.0"
+    cfg.merge_from_other_cfg(CN({"B": float("nan"), "A": 0.0}))
+    assert cfg.B != cfg.B and cfg.is_frozen()
+
+
+def test_a_frozen_yacs_face_node_takes_a_merged_value_as_yacs_does() -> None:
+    """The YACS face writes merged items into a frozen node, equal-looking ones included."""
+    import hyperparameter.yacs as hpyacs
+
+    cfg = hpyacs.CfgNode({"A": 0.0, "B": "run-a"})
+    cfg.freeze()
+    same_text = "-".join(["run", "a"])  # equal, another object
+    assert same_text == cfg.B and same_text is not cfg.B
+    cfg.merge_from_other_cfg(hpyacs.CfgNode({"A": -0.0, "B": same_text}))
+    assert str(cfg.A) == "-0.0" and cfg.B is same_text and cfg.is_frozen()
+
+
 def test_merge_of_equal_values_from_a_file_into_a_frozen_node(tmp_path: Path) -> None:
     """Merging a file that repeats the current values into a frozen node succeeds."""
     cfg = frozen_cfg()

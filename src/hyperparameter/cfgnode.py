@@ -30,6 +30,7 @@ import copy
 import importlib.util
 import io
 import logging
+import math
 import os
 from ast import literal_eval
 from types import ModuleType
@@ -1269,13 +1270,15 @@ def _logged_set(node: Any, key: Any, value: Any, log: List[Tuple[Any, Any, Any]]
     """Set ``node[key]``, first recording the old value so that a failed merge can undo it.
 
     A frozen strict node accepts a value equal to the one it holds (same types too):
-    a merge that changes nothing is allowed.
+    a merge that changes nothing is allowed. (A frozen node of the YACS face takes
+    item writes, so it is written as YACS writes it.)
     """
     old = dict.get(node, key, _MISSING)
     if (
         old is not _MISSING
         and isinstance(node, CfgNode)
         and node.__dict__.get(_IMMUTABLE)
+        and type(node)._hp_strict
         and _same(value, old)
     ):
         return
@@ -1292,6 +1295,10 @@ def _same(new: Any, old: Any) -> bool:
         return len(new) == len(old) and all(_same(a, b) for a, b in zip(new, old))
     if cls is dict:
         return new.keys() == old.keys() and all(_same(v, old[k]) for k, v in new.items())
+    if cls is float:  # -0.0 is not 0.0 (it dumps differently); a NaN is a NaN
+        if new != new:
+            return old != old
+        return new == old and math.copysign(1.0, new) == math.copysign(1.0, old)
     try:
         return bool(new == old)
     except Exception:  # an odd type in _VALID_TYPES: not provably the same
