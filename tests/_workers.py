@@ -43,7 +43,7 @@ def stack_depth() -> int:
 
 def baseline() -> Dict[str, Any]:
     """Return this process's baseline as a plain dict."""
-    return dict(_scope.baseline())
+    return dict(_scope.baseline().params)
 
 
 async def read_async(key: str) -> Any:

@@ -55,7 +55,7 @@ def is_key(key: str) -> bool:
 def state() -> Tuple[Any, ...]:
     """Return everything a failed call must leave as it was: the stack and the baseline."""
     baseline = _scope.baseline()
-    return _scope._stack.get(), baseline, dict(baseline)
+    return _scope._stack.get(), baseline, dict(baseline.params)
 
 
 # Text built from the characters that matter to the grammars, plus anything at all.
@@ -245,12 +245,12 @@ def test_failing_writes_change_nothing():
     with pytest.raises(hp.ScopeWriteError, match="no scope is active"):
         hp.scope.a = 1
     with hp.scope(**{"a": 1}) as ps:
-        before = state(), dict(_scope._stack.get()[0])
+        before = state(), dict(_scope._stack.get()[0][0])
         with pytest.raises(InvalidKeyError, match="'a b'"):
             ps["a b"] = 2
         with pytest.raises(InvalidKeyError, match=r"'x\.\.y'"):
             hp.scope["x..y"] = 2
-        assert (state(), dict(_scope._stack.get()[0])) == before
+        assert (state(), dict(_scope._stack.get()[0][0])) == before
 
 
 # ----------------------------------------------------------------------- HYPERPARAMETER_PARAMS
@@ -272,7 +272,7 @@ def test_load_env_loads_any_object_with_valid_keys_and_rejects_the_rest(data):
     flat = _flat(data)
     if flat is not None:
         _propagate.load_env(text)
-        loaded = dict(_scope.baseline())
+        loaded = dict(_scope.baseline().params)
         assert set(loaded) == set(flat)
         for key, value in flat.items():
             assert (loaded[key].text if isinstance(loaded[key], Text) else loaded[key]) == value

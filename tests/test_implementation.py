@@ -194,7 +194,7 @@ PARITY = textwrap.dedent('''
 
     record("pickle accessor", lambda: pickle.loads(pickle.dumps(hp.scope.a.b)) | 7)
     record("pickle scope", lambda: sorted(pickle.loads(pickle.dumps(hp.scope(**{"k.a": 1})))
-                                          .__hp_layer__.items()))
+                                          .__hp_layer__.params.items()))
     record("nfkc", inside({"\\ufb01.x": 1}, lambda: hp.scope.fi.x | 0))
     record("bad key", lambda: hp.scope(**{"1bad": 1}))
     record("bad positional", lambda: hp.scope(5))

@@ -185,10 +185,10 @@ class ScopeModel(RuleBasedStateMachine):
     def same_parameters_in_force(self) -> None:
         """The engine's parameters in force, stack and baseline equal the model's."""
         assert _scope.effective() == self.merged()
-        assert [dict(layer) for layer in _scope._stack.get()] == [
+        assert [dict(params) for params in _scope._stack.get()[0]] == [
             self.layers[i] for i in reversed(self.stack)
         ]
-        assert dict(_scope.baseline()) == self.baseline
+        assert dict(_scope.baseline().params) == self.baseline
 
     def teardown(self) -> None:
         """Exit what the program left open and empty the baseline for the next program."""

@@ -235,9 +235,9 @@ def test_load_env_failure_leaves_the_baseline_unchanged():
     """A rejected HYPERPARAMETER_PARAMS text changes nothing in this process."""
     with hp.scope(**{"a": 1}):
         hp.frozen()
-    before = dict(_scope.baseline())
+    before = dict(_scope.baseline().params)
     with pytest.raises(InvalidKeyError, match="HYPERPARAMETER_PARAMS"):
         _propagate.load_env('{"ok": 1, "bad key": 2}')
     with pytest.raises(ConversionError, match="not valid JSON"):
         _propagate.load_env("[" * 100_000)
-    assert dict(_scope.baseline()) == before
+    assert dict(_scope.baseline().params) == before

@@ -96,7 +96,7 @@ def test_threads_enter_write_read_exit_without_wrong_reads():
     run_threads(THREADS, worker)
     assert wrong == []
     assert _scope.baseline() is baseline
-    assert dict(baseline) == {"shared": "base", "t.id": -1}
+    assert dict(baseline.params) == {"shared": "base", "t.id": -1}
     assert _scope.current_stack_depth() == 0
 
 

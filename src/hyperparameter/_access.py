@@ -37,7 +37,7 @@ _stack_get = _scope._stack.get
 _stack_reset = _scope._stack.reset
 _reads = _scope._reads
 _speedups: Any = None
-_SPEEDUPS_ABI = 1  # the contract with _speedups.c (its ABI constant)
+_SPEEDUPS_ABI = 2  # the contract with _speedups.c (its ABI constant)
 if os.environ.get("HYPERPARAMETER_PURE_PYTHON", "") in ("", "0"):
     try:
         from . import _speedups
@@ -49,16 +49,15 @@ if os.environ.get("HYPERPARAMETER_PURE_PYTHON", "") in ("", "0"):
 IMPLEMENTATION = "python" if _speedups is None else "compiled"
 """Which implementation of the hot paths runs: ``"compiled"`` or ``"python"``."""
 
-# The baseline's values for the pure-Python reads, kept current by _scope (which replaces
-# the baseline as a whole and never mutates it): a plain dict copy, because `in` and `[]`
-# on a dict subclass such as Layer go through a slot that calls a method (CPython), about
-# a third of a dict read each time. (The compiled reads use the Layer itself.)
-_baseline: Dict[str, Any] = dict(_scope._baseline) if _speedups is None else {}
+# The baseline's dict for the pure-Python reads, a global of this module (one global
+# load), kept current by _scope, which replaces the baseline as a whole. (The compiled
+# reads take _scope._baseline_params.)
+_baseline: Dict[str, Any] = _scope._baseline.params
 
 
 def _follow_baseline(layer: Layer) -> None:
     global _baseline
-    _baseline = dict(layer)
+    _baseline = layer.params
 
 
 if _speedups is None:
@@ -105,9 +104,9 @@ class _PyAccessor(_PyChildren):
         key = self.__hp_key__
         if key not in _reads:
             record_read(key, default)
-        for layer in _stack_get():
-            if key in layer:
-                value = layer[key]
+        for params in _stack_get()[0]:
+            if key in params:
+                value = params[key]
                 break
         else:
             if key not in _baseline:
@@ -246,14 +245,15 @@ class _PyScope(_PyChildren):
 
     def __enter__(self) -> Scope:
         layer = self.__hp_layer__
-        layer.tokens.append(_stack_set((layer, *_stack_get())))
+        stack = _stack_get()
+        layer.tokens.append(_stack_set(((layer.params, *stack[0]), layer, stack)))
         return self  # type: ignore[return-value]
 
     # Named parameters, not *exc: the with statement passes three, and packing them
     # into a tuple is a measurable part of an exit.
     def __exit__(self, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
         layer = self.__hp_layer__
-        layers = _stack_get()
+        stack = _stack_get()
         tokens = layer.tokens
         try:
             token = tokens[-1]
@@ -261,26 +261,27 @@ class _PyScope(_PyChildren):
             # remove(token), not pop(): another thread may have appended its own token since.
             tokens.remove(token)
         except (IndexError, ValueError, RuntimeError):
-            return _exit_slow(self, layers, _getframe(1), True)  # type: ignore[arg-type]
-        if layers and layers[0] is layer:
-            # The reset put back the stack of our entry; it lacks nothing below us unless
-            # an enclosing scope exited out of order meanwhile (the part below a layer
-            # only ever loses layers), and then it is one layer short of ours.
-            if len(_stack_get()) + 1 != len(layers):
-                _stack_set(layers[1:])
+            return _exit_slow(self, stack, _getframe(1), True)  # type: ignore[arg-type]
+        if stack[1] is layer:
+            # The reset put back the stack of our entry: the stack beneath our layer,
+            # unless an enclosing scope exited out of order meanwhile (and was removed
+            # from beneath it).
+            below = stack[2]
+            if _stack_get() is not below:
+                _stack_set(below)
             return None
-        _scope.remove_out_of_order(layer, layers)
+        _scope.remove_out_of_order(layer, stack)
 
 
-def _exit_slow(scope: Scope, layers: Tuple[Layer, ...], caller: Any, foreign: bool) -> None:
+def _exit_slow(scope: Scope, stack: _scope.Stack, caller: Any, foreign: bool) -> None:
     """Finish ``Scope.__exit__`` for an entry made elsewhere or a stack out of order."""
     layer = scope.__hp_layer__
     if foreign:
         _scope.exit_foreign(layer, caller, scope._adopt)
-        if layers and layers[0] is layer:
-            _stack_set(layers[1:])
+        if stack[1] is layer:
+            _stack_set(stack[2])
             return
-    _scope.remove_out_of_order(layer, layers)
+    _scope.remove_out_of_order(layer, stack)
 
 
 if TYPE_CHECKING or _speedups is None:
@@ -326,28 +327,29 @@ class Scope(_ScopeBase):
     def __delitem__(self, key: str) -> None:
         layer = self.__hp_layer__
         key = validate_key(key)
-        if key not in layer:
+        if key not in layer.params:
             raise MissingKeyError(
-                f"this scope does not set {key!r}{did_you_mean(key, layer)}; "
+                f"this scope does not set {key!r}{did_you_mean(key, layer.params)}; "
                 "only keys a scope sets can be removed from it"
             )
-        del layer[key]
+        del layer.params[key]
 
     def __contains__(self, key: object) -> bool:
-        return key in self.__hp_layer__
+        return key in self.__hp_layer__.params
 
     def __repr__(self) -> str:
-        return f"<hp.scope {self.__hp_layer__.origin_text()}: {dict(self.__hp_layer__)!r}>"
+        layer = self.__hp_layer__
+        return f"<hp.scope {layer.origin_text()}: {dict(layer.params)!r}>"
 
     def __copy__(self) -> Scope:
         layer = self.__hp_layer__
-        return Scope(new_layer(layer, layer.origin, dict(layer.sources or {})))
+        return Scope(new_layer(layer.params, layer.origin, dict(layer.sources or {})))
 
     def __deepcopy__(self, memo: Any) -> Scope:
         import copy
 
         layer = self.__hp_layer__
-        return Scope(new_layer(copy.deepcopy(dict(layer), memo), layer.origin,
+        return Scope(new_layer(copy.deepcopy(dict(layer.params), memo), layer.origin,
                                dict(layer.sources or {})))
 
     def __reduce__(self) -> Any:
@@ -374,9 +376,11 @@ def _py_new_scope(*args: Any, **kwargs: Any) -> Scope:
     origin = (code, frame.f_lasti)
     if args:
         return _build_scope(args, kwargs, origin)
-    # The common case, hp.scope(**overrides): kwargs is already a fresh dict. This is
-    # _scope.new_layer written out (a call is a measurable part of a scope's entry).
-    layer = Layer(kwargs if _VALID.issuperset(kwargs) else checked_kwargs(kwargs))
+    # The common case, hp.scope(**overrides): kwargs is already a fresh dict, the layer
+    # keeps it. This is _scope.new_layer written out (a call is a measurable part of a
+    # scope's entry).
+    layer = Layer()
+    layer.params = kwargs if _VALID.issuperset(kwargs) else checked_kwargs(kwargs)
     layer.origin = origin
     layer.sources = None
     layer.tokens = []

@@ -89,7 +89,7 @@ def _generate(
     p = _prefix_for([q.name for q in params])
     env: Dict[str, Any] = {
         f"{p}M": MISSING, f"{p}G": _access.__dict__, f"{p}T": Text,
-        f"{p}get": _scope.layers_in_force, f"{p}int": int,
+        f"{p}get": _scope.stack_in_force, f"{p}int": int,
         f"{p}fn": fn, f"{p}missing": _missing_argument, f"{p}convert": _convert_outside,
     }
     signature: List[str] = []
@@ -173,9 +173,9 @@ def _generate(
             names = ", ".join(bound)
             lookups += f"        {names}, = {p}fill({p}spec, {names})\n"
         else:
-            # The scopes, then the baseline (the plain-dict copy _access keeps for the
+            # The scopes' dicts, then the baseline's (which _access keeps for the
             # pure-Python reads), without building a tuple of both.
-            lookups += f"        {p}layers = {p}get()\n        {p}base = {p}G['_baseline']\n"
+            lookups += f"        {p}layers = {p}get()[0]\n        {p}base = {p}G['_baseline']\n"
             lookups += "".join("    " + line + "\n" for line in "".join(body).splitlines())
     source = (
         f"{'async ' if is_async else ''}def wrapper({', '.join(signature)}):\n"

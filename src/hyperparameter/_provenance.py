@@ -83,8 +83,8 @@ def explain(key: str) -> Explanation:
     key = validate_key(key)
     found: List[Tuple[Any, Source]] = []
     for layer in _scope.current_layers():
-        if key in layer:
-            value, source = layer[key], layer.source_of(key)
+        if key in layer.params:
+            value, source = layer.params[key], layer.source_of(key)
             # A value published from a layer still in force (hp.frozen() inside a
             # scope) is the same value, not one it shadows: show it once.
             if not (source.kind == BASELINE and any(

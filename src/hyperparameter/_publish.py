@@ -60,12 +60,12 @@ class Published:
         from ._propagate import ENV_VAR
 
         base = _scope.baseline()
-        values = dict(base)
-        sources = {key: base.source_of(key) for key in base}
+        values = dict(base.params)
+        sources = {key: base.source_of(key) for key in values}
         shadowed = {key: list(found) for key, found in self.collected.shadowed.items()}
         for key, value in self.collected.values.items():
-            if key in base:
-                shadowed.setdefault(key, []).append((base[key], sources[key]))
+            if key in base.params:
+                shadowed.setdefault(key, []).append((base.params[key], sources[key]))
             values[key] = value
             sources[key] = self.collected.sources[key]
         self.previous = base

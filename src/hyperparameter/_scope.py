@@ -2,18 +2,22 @@
 
 Where parameters live
 ---------------------
-A *layer* is a dict from dotted key to value. The layers in force for the
-running code are a tuple held in one module-level ``ContextVar`` (innermost
-first), so every thread and every asyncio task has its own stack: a new thread
+A *layer* holds a plain dict from dotted key to value (``layer.params``) and
+where those values came from. The layers in force for the running code are held
+in one module-level ``ContextVar`` as a *stack* ``(dicts, top, below)``: the
+tuple of the layers' dicts, innermost first, which a read walks (a plain dict
+answers ``in`` and ``[]`` faster than any subclass of it), the innermost layer,
+and the stack beneath it (down to the empty stack ``((), None, None)``). So every
+thread and every asyncio task has its own stack: a new thread
 starts with an empty stack, a new task starts with the stack of the code that
 created it, and a ``with`` block replaces the tuple on entry and removes its
 own layer on exit. Beneath every stack lies the process-wide *baseline*, one
 layer that :func:`frozen`, :func:`set_baseline` (stores, ``hp.launch``) and
 :func:`restore` replace atomically.
 
-A read walks the stack innermost-first and then the baseline; it copies
-nothing. Entering a scope costs one tuple of the current depth plus the keys it
-sets, whatever the number of keys already in effect.
+A read walks the stack's dicts innermost-first and then the baseline's; it
+copies nothing. Entering a scope costs one tuple of the current depth, one of
+three, and the keys it sets, whatever the number of keys already in effect.
 """
 
 from __future__ import annotations
@@ -61,25 +65,26 @@ _CO_GENERATOR = 0x20
 _CO_ASYNC_GENERATOR = 0x200
 
 
-class Layer(dict):
-    """One layer of parameters, with where its values came from.
+class Layer:
+    """One layer of parameters (``params``, a plain dict), with where they came from.
 
     ``origin`` names the layer as a whole (a ``(code, offset)`` pair for a
     ``with hp.scope(...)``, or a :class:`Source`); ``sources`` overrides it for
     single keys (``-D train.lr=0.1``, a file line).
     """
 
-    __slots__ = ("_origin_source", "origin", "shadowed", "sources", "tokens")
+    __slots__ = ("_origin_source", "origin", "params", "shadowed", "sources", "tokens")
 
-    # No __init__: dict's own constructor keeps scope entry cheap; use new_layer.
+    # No __init__: a bare object keeps scope entry cheap; use new_layer.
     # ``shadowed`` (set only by the command line) keeps, per key, the values this
     # layer merged over, so ``hp.explain`` can show a -D value over a file value.
+    params: Dict[str, Any]
     origin: Any
     sources: Optional[Dict[str, Source]]
     shadowed: Dict[str, List[Tuple[Any, Source]]]
     # One ContextVar token per active entry of this layer (a scope entered in
     # several threads has several); the token tells which context entered it.
-    tokens: List[Token[Tuple[Layer, ...]]]
+    tokens: List[Token[Stack]]
     _origin_source: Optional[Source]
 
     def origin_source(self) -> Source:
@@ -118,14 +123,18 @@ class Layer(dict):
         self.sources[key] = source
 
     def __reduce__(self) -> Any:
-        return (new_layer, (dict(self), self.origin_source(), self.sources))
+        return (new_layer, (dict(self.params), self.origin_source(), self.sources))
+
+    def __repr__(self) -> str:
+        return f"<layer {self.origin_text()}: {self.params!r}>"
 
 
 def new_layer(
     values: Any = (), origin: Any = "", sources: Optional[Dict[str, Source]] = None
 ) -> Layer:
-    """Return a layer holding ``values`` (keys already validated; sources are records)."""
-    layer = Layer(values)
+    """Return a layer holding a copy of ``values`` (keys already validated; sources are records)."""
+    layer = Layer()
+    layer.params = dict(values)
     layer.origin = origin
     layer.sources = sources
     layer.tokens = []
@@ -133,13 +142,45 @@ def new_layer(
     return layer
 
 
-_EMPTY: Tuple[Layer, ...] = ()
-_stack: ContextVar[Tuple[Layer, ...]] = ContextVar("hyperparameter.layers", default=_EMPTY)
-layers_in_force = _stack.get
+# The stack of a thread or task: (the layers' dicts innermost first, the innermost
+# layer, the stack beneath it). A scope's exit finds the stack of its entry as `below`.
+Stack = Tuple[Tuple[Dict[str, Any], ...], Optional[Layer], Any]
+_EMPTY: Stack = ((), None, None)
+_stack: ContextVar[Stack] = ContextVar("hyperparameter.layers", default=_EMPTY)
+stack_in_force = _stack.get
+
+
+def pushed(layer: Layer, stack: Stack) -> Stack:
+    """Return ``stack`` with ``layer`` on top."""
+    return ((layer.params, *stack[0]), layer, stack)
+
+
+def layers_of(stack: Stack) -> Tuple[Layer, ...]:
+    """Return the layers of ``stack``, innermost first."""
+    layers = []
+    while stack[1] is not None:
+        layers.append(stack[1])
+        stack = stack[2]
+    return tuple(layers)
+
+
+def without(stack: Stack, index: int) -> Stack:
+    """Return ``stack`` without its layer at ``index`` (the part beneath it is kept as it is)."""
+    above: List[Any] = []
+    for _ in range(index):
+        above.append(stack[1])
+        stack = stack[2]
+    stack = stack[2]
+    for layer in reversed(above):
+        stack = pushed(layer, stack)
+    return stack
+
 
 # The baseline is replaced as a whole, never mutated after publication, so a
-# reader sees either the old or the new one, never a mix of both.
+# reader sees either the old or the new one, never a mix of both. _baseline_params
+# is its dict (what the compiled reads probe).
 _baseline: Layer = new_layer(origin=Source("baseline", BASELINE))
+_baseline_params: Dict[str, Any] = _baseline.params
 
 
 @functools.lru_cache(maxsize=4096)
@@ -165,22 +206,22 @@ def _location(code: Any, lasti: int) -> Tuple[str, int]:
 
 def lookup(key: str) -> Any:
     """Return the stored value of ``key`` (maybe a Text), or ``MISSING``."""
-    for layer in _stack.get():
-        if key in layer:
-            return layer[key]
-    return _baseline.get(key, MISSING)
+    for params in _stack.get()[0]:
+        if key in params:
+            return params[key]
+    return _baseline.params.get(key, MISSING)
 
 
 def current_layers() -> List[Layer]:
     """Return the layers in force, innermost first, ending with the baseline."""
-    return [*_stack.get(), _baseline]
+    return [*layers_of(_stack.get()), _baseline]
 
 
 def effective() -> Dict[str, Any]:
     """Return a new dict of every parameter in force (stored values, outside values kept)."""
-    merged: Dict[str, Any] = dict(_baseline)
-    for layer in reversed(_stack.get()):
-        merged.update(layer)  # one C-level copy: safe while other threads write the layer
+    merged: Dict[str, Any] = dict(_baseline.params)
+    for params in reversed(_stack.get()[0]):
+        merged.update(params)  # one C-level copy: safe while other threads write the layer
     return merged
 
 
@@ -190,7 +231,7 @@ def effective_sources() -> Dict[str, Source]:
     for layer in reversed(current_layers()):
         own = layer.sources
         origin = layer.origin_source()
-        for key in layer.copy():  # a copy: another thread may write into a shared scope
+        for key in layer.params.copy():  # a copy: another thread may write into a shared scope
             found = own.get(key) if own is not None else None
             sources[key] = found if found is not None else origin
     return sources
@@ -200,7 +241,7 @@ def defined_keys() -> Iterator[str]:
     """Yield each key some layer defines, once."""
     seen = set()
     for layer in current_layers():
-        for key in layer.copy():
+        for key in layer.params.copy():
             if key not in seen:
                 seen.add(key)
                 yield key
@@ -220,7 +261,7 @@ def missing_key_error(key: str) -> MissingKeyError:
 # --------------------------------------------------------------------------- writing
 
 
-def _owned_here(layer: Layer, layers: Tuple[Layer, ...]) -> bool:
+def _owned_here(layer: Layer, stack: Stack) -> bool:
     """Return whether the current thread or task entered ``layer`` (not a parent it copied)."""
     # A ContextVar token can be reset only in the context that made it: try each
     # entry's token, and on success put the very same stack back with a fresh token.
@@ -229,7 +270,7 @@ def _owned_here(layer: Layer, layers: Tuple[Layer, ...]) -> bool:
             _stack.reset(token)
         except (ValueError, RuntimeError):
             continue
-        fresh = _stack.set(layers)
+        fresh = _stack.set(stack)
         try:
             layer.tokens[layer.tokens.index(token)] = fresh
         except ValueError:  # pragma: no cover - another thread removed it meanwhile
@@ -250,20 +291,20 @@ def write(layer: Optional[Layer], key: str, value: Any) -> None:
     file, _, line = location.rpartition(":")
     source = scope_source(f"assignment at {location}", file, int(line) if line.isdigit() else None)
     if layer is None:
-        layers = _stack.get()
-        if not layers:
+        stack = _stack.get()
+        if stack[1] is None:
             raise ScopeWriteError(
                 f"cannot set {key!r} = {value!r}: no scope is active in this thread or task. "
                 f"Open one first (with hp.scope() as ps: ps[{key!r}] = ...), "
                 "or publish process-wide values with hp.frozen() inside a scope",
                 key=key, value=value,
             )
-        layer = layers[0]
-        if not _owned_here(layer, layers):
+        layer = stack[1]
+        if not _owned_here(layer, stack):
             own = new_layer(origin=scope_source("assignments in this task or thread"))
-            own.tokens.append(_stack.set((own, *layers)))
+            own.tokens.append(_stack.set(pushed(own, stack)))
             layer = own
-    layer[key] = value
+    layer.params[key] = value
     layer.set_source(key, source)
 
 
@@ -312,8 +353,8 @@ def exit_foreign(layer: Layer, caller: Any, adopt: Callable[[Layer], None]) -> N
         # layer there (its values can no longer be read anywhere); the scope
         # object keeps a fresh copy of its values.
         tokens.clear()
-        adopt(new_layer(dict(layer), layer.origin, dict(layer.sources or {})))
-        layer.clear()
+        adopt(new_layer(layer.params, layer.origin, dict(layer.sources or {})))
+        layer.params.clear()
         raise ScopeError(
             f"scope {layer.origin_text()} was entered by a generator in one thread and exited "
             "in another (the generator was resumed and finished elsewhere): its values were "
@@ -328,13 +369,14 @@ def exit_foreign(layer: Layer, caller: Any, adopt: Callable[[Layer], None]) -> N
     )
 
 
-def remove_out_of_order(layer: Layer, layers: Tuple[Layer, ...]) -> None:
-    """Remove ``layer`` from the middle of ``layers`` and raise :class:`ScopeError`."""
+def remove_out_of_order(layer: Layer, stack: Stack) -> None:
+    """Remove ``layer`` from the middle of ``stack`` and raise :class:`ScopeError`."""
+    layers = layers_of(stack)
     for index, candidate in enumerate(layers):
         if candidate is layer:
             # Out of order (e.g. interleaved generators): remove only our
             # layer so the stack stays consistent, then say what happened.
-            _stack.set(layers[:index] + layers[index + 1:])
+            _stack.set(without(stack, index))
             raise ScopeError(
                 f"scope {layer.origin_text()} was exited while inner scope(s) "
                 f"{describe_stack(layers[:index])} were still open. Its own values were "
@@ -342,7 +384,7 @@ def remove_out_of_order(layer: Layer, layers: Tuple[Layer, ...]) -> None:
                 "in the reverse order of entry (a generator that yields inside a "
                 "`with hp.scope(...)` block keeps it open while suspended)."
             )
-    _stack.set(layers)  # pragma: no cover - our token was valid, so our layer is here
+    _stack.set(stack)  # pragma: no cover - our token was valid, so our layer is here
 
 
 # --------------------------------------------------------------------------- baseline
@@ -368,8 +410,8 @@ _baseline_followers: List[Callable[[Layer], None]] = []
 
 def _install(layer: Layer) -> None:
     """Make ``layer`` the baseline: the one place that replaces it (atomically, as a whole)."""
-    global _baseline
-    _baseline = layer
+    global _baseline, _baseline_params
+    _baseline, _baseline_params = layer, layer.params
     for follower in _baseline_followers:
         follower(layer)
 
@@ -431,7 +473,7 @@ def current_stack_depth() -> int:
     A layer emptied after its generator finished in another thread (see
     :func:`exit_foreign`) holds no entry any more and is not counted.
     """
-    return sum(1 for layer in _stack.get() if layer.tokens)
+    return sum(1 for layer in layers_of(_stack.get()) if layer.tokens)
 
 
 def forget_scopes_in_child() -> None:

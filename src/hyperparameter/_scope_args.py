@@ -22,8 +22,9 @@ def _add_mapping(layer: Layer, sources: Dict[str, Source], arg: Mapping[Any, Any
                  where: str) -> None:
     flat = flatten(arg, "", where)
     recorded = sources_of(arg)
+    params = layer.params
     if recorded is None:
-        layer.update(flat)
+        params.update(flat)
         for key in flat:
             sources.pop(key, None)
         return
@@ -32,16 +33,17 @@ def _add_mapping(layer: Layer, sources: Dict[str, Source], arg: Mapping[Any, Any
     for key, value in flat.items():
         source = recorded.get(key)
         if source is None:
-            layer[key] = value
+            params[key] = value
             sources.pop(key, None)
         else:
-            layer[key] = Text(value, source)
+            params[key] = Text(value, source)
             sources[key] = source
 
 
 def build_layer(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any, int]) -> Layer:
     """Return the layer that ``hp.scope(*args, **kwargs)`` describes (later arguments win)."""
     layer = new_layer(origin=origin)
+    params = layer.params
     sources: Dict[str, Source] = {}
     where = layer.origin_text()
     for arg in args:
@@ -49,14 +51,14 @@ def build_layer(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any
             text_where = f"hp.scope({arg!r}) at {where.rpartition(' at ')[2]}"
             key, text = split_assignment(arg, text_where)
             source = scope_source(text_where)
-            layer[key] = Text(text, source)
+            params[key] = Text(text, source)
             sources[key] = source
         elif isinstance(arg, Mapping):
             _add_mapping(layer, sources, arg, where)
         elif isinstance(arg, (list, tuple)):
             nested = build_layer(tuple(arg), {}, origin)
-            layer.update(nested)
-            for key in nested:
+            params.update(nested.params)
+            for key in nested.params:
                 sources.pop(key, None)
             sources.update(nested.sources or {})
         else:
@@ -64,7 +66,7 @@ def build_layer(args: Tuple[Any, ...], kwargs: Dict[str, Any], origin: Tuple[Any
                 f"hp.scope() takes 'key=value' strings, mappings (dicts, CfgNode) and "
                 f"keyword arguments; got {arg!r} ({type(arg).__name__})"
             )
-    layer.update(checked_kwargs(kwargs))
+    params.update(checked_kwargs(kwargs))
     for key in kwargs:
         sources.pop(key, None)
     layer.sources = sources or None

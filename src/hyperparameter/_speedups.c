@@ -3,7 +3,9 @@
  * It mirrors the hot paths of _access.py (accessor attribute chains, `| default`
  * and `(default)` reads, hp.scope(**kw) entry, Scope enter/exit) and the lookup
  * of _param.py, over the very state of the pure-Python engine: the ContextVar
- * _scope._stack, the Layer dicts, _scope._baseline, the read records. Every rare
+ * _scope._stack (a stack: (the layers' dicts, the top layer, the stack beneath)),
+ * _scope._baseline_params,
+ * the read records. Every rare
  * or failing case calls back into the Python functions (record_read,
  * missing_key_error, resolve, exit_foreign, ...), so errors, provenance and
  * records are the same whichever implementation runs. _access.setup_speedups()
@@ -18,11 +20,11 @@
 #include <frameobject.h>
 
 /* The contract with _access.py (what setup() takes, what the types do): bump it on change. */
-#define SPEEDUPS_ABI 1
+#define SPEEDUPS_ABI 2
 
 /* Python objects handed over by setup(): all strong references, never released. */
 static PyObject *stack_var;       /* _scope._stack */
-static PyObject *scope_globals;   /* _scope.__dict__, for the current _baseline */
+static PyObject *scope_globals;   /* _scope.__dict__, for the current _baseline_params */
 static PyObject *reads;           /* _scope._reads */
 static PyObject *record_read;     /* _scope.record_read(key, default) */
 static PyObject *missing_key_error; /* _scope.missing_key_error(key) -> exception */
@@ -33,15 +35,31 @@ static PyObject *valid_keys;      /* _keys._VALID */
 static PyObject *checked_kwargs;  /* _access._checked_kwargs(kwargs) -> dict */
 static PyObject *build_scope;     /* _access._build_scope(args, kwargs, origin) -> Scope */
 static PyObject *check_scope_site; /* _scope.check_scope_site(frame) */
-static PyObject *exit_slow;       /* _access._exit_slow(scope, layers, caller) */
+static PyObject *exit_slow;       /* _access._exit_slow(scope, stack, caller, foreign) */
 static PyTypeObject *layer_type;  /* _scope.Layer */
 static PyTypeObject *scope_type;  /* _access.Scope (a subclass of ScopeBase) */
-static Py_ssize_t off_origin, off_sources, off_tokens, off_origin_source;
+static Py_ssize_t off_params, off_origin, off_sources, off_tokens, off_origin_source;
 static PyObject *str_baseline, *str_child, *str_default, *empty_tuple;
 static Py_hash_t baseline_hash;
 static int ready;
 
 #define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+/* Get this context's stack: a new reference to (dicts, top layer, stack beneath), or NULL. */
+static PyObject *
+get_stack(void)
+{
+    PyObject *stack;
+    if (PyContextVar_Get(stack_var, NULL, &stack) < 0)
+        return NULL;
+    if (!PyTuple_CheckExact(stack) || PyTuple_GET_SIZE(stack) != 3
+        || !PyTuple_CheckExact(PyTuple_GET_ITEM(stack, 0))) {
+        PyErr_Format(PyExc_TypeError, "a scope stack that is not (dicts, top, below): %R", stack);
+        Py_DECREF(stack);
+        return NULL;
+    }
+    return stack;
+}
 
 static int
 not_ready(void)
@@ -63,13 +81,17 @@ not_ready(void)
 static PyObject *
 find(PyObject *key)
 {
-    PyObject *layers, *value = NULL, *baseline, *layer;
+    PyObject *stack, *layers, *value = NULL, *baseline, *layer;
     Py_ssize_t i, n;
     Py_hash_t hash = PyObject_Hash(key);
     if (hash == -1)
         return NULL;
-    if (PyContextVar_Get(stack_var, NULL, &layers) < 0)
+    stack = get_stack();
+    if (stack == NULL)
         return NULL;
+    layers = PyTuple_GET_ITEM(stack, 0);  /* the dicts */
+    Py_INCREF(layers);
+    Py_DECREF(stack);
     n = PyTuple_GET_SIZE(layers);
     for (i = 0; i < n; i++) {
         layer = PyTuple_GET_ITEM(layers, i);
@@ -91,7 +113,7 @@ find(PyObject *key)
         if (baseline == NULL) {
             Py_DECREF(layers);
             if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_RuntimeError, "_scope._baseline is gone");
+                PyErr_SetString(PyExc_RuntimeError, "_scope._baseline_params is gone");
             return NULL;
         }
         if (!PyDict_Check(baseline)) {
@@ -346,46 +368,62 @@ scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 static PyObject *
 layer_tokens(PyObject *layer)
 {
-    PyObject *tokens;
+    PyObject *tokens, *params;
     if (!PyObject_TypeCheck(layer, layer_type)) {
         PyErr_Format(PyExc_TypeError, "a scope's layer must be a Layer, not %R", layer);
         return NULL;
     }
     tokens = SLOT(layer, off_tokens);
-    if (tokens == NULL || !PyList_CheckExact(tokens)) {
-        PyErr_SetString(PyExc_RuntimeError, "a Layer without its token list");
+    params = SLOT(layer, off_params);
+    if (tokens == NULL || !PyList_CheckExact(tokens) || params == NULL || !PyDict_Check(params)) {
+        PyErr_SetString(PyExc_RuntimeError, "a Layer without its token list or its dict");
         return NULL;
     }
     return tokens;
+}
+
+/* Return a new tuple: first, then the items of rest. */
+static PyObject *
+prepend(PyObject *first, PyObject *rest)
+{
+    Py_ssize_t i, n = PyTuple_GET_SIZE(rest);
+    PyObject *out = PyTuple_New(n + 1);
+    if (out == NULL)
+        return NULL;
+    Py_INCREF(first);
+    PyTuple_SET_ITEM(out, 0, first);
+    for (i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(rest, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(out, i + 1, item);
+    }
+    return out;
 }
 
 /* Scope.__enter__: push the layer on this thread's or task's stack. */
 static PyObject *
 scope_enter(ScopeObject *self, PyObject *unused)
 {
-    PyObject *layer = self->first, *tokens, *layers, *pushed, *token;
-    Py_ssize_t i, n;
+    PyObject *layer = self->first, *tokens, *stack, *dicts, *pushed, *token;
     if (!ready && not_ready() < 0)
         return NULL;
     tokens = layer_tokens(layer);
     if (tokens == NULL)
         return NULL;
-    if (PyContextVar_Get(stack_var, NULL, &layers) < 0)
+    stack = get_stack();
+    if (stack == NULL)
         return NULL;
-    n = PyTuple_GET_SIZE(layers);
-    pushed = PyTuple_New(n + 1);
+    dicts = prepend(SLOT(layer, off_params), PyTuple_GET_ITEM(stack, 0));
+    pushed = dicts == NULL ? NULL : PyTuple_New(3);
     if (pushed == NULL) {
-        Py_DECREF(layers);
+        Py_XDECREF(dicts);
+        Py_DECREF(stack);
         return NULL;
     }
     Py_INCREF(layer);
-    PyTuple_SET_ITEM(pushed, 0, layer);
-    for (i = 0; i < n; i++) {
-        PyObject *item = PyTuple_GET_ITEM(layers, i);
-        Py_INCREF(item);
-        PyTuple_SET_ITEM(pushed, i + 1, item);
-    }
-    Py_DECREF(layers);
+    PyTuple_SET_ITEM(pushed, 0, dicts);
+    PyTuple_SET_ITEM(pushed, 1, layer);
+    PyTuple_SET_ITEM(pushed, 2, stack);  /* takes our reference */
     token = PyContextVar_Set(stack_var, pushed);
     Py_DECREF(pushed);
     if (token == NULL)
@@ -404,15 +442,16 @@ scope_enter(ScopeObject *self, PyObject *unused)
 static PyObject *
 scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *layer = self->first, *tokens, *layers, *token, *restored, *res;
-    Py_ssize_t n, i, depth;
-    int same, foreign = 0;
+    PyObject *layer = self->first, *tokens, *stack, *below, *token, *restored, *res;
+    Py_ssize_t n;
+    int foreign = 0;
     if (!ready && not_ready() < 0)
         return NULL;
     tokens = layer_tokens(layer);
     if (tokens == NULL)
         return NULL;
-    if (PyContextVar_Get(stack_var, NULL, &layers) < 0)
+    stack = get_stack();
+    if (stack == NULL)
         return NULL;
     n = PyList_GET_SIZE(tokens);
     if (n == 0)
@@ -423,7 +462,7 @@ scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(token);
         if (!PyErr_ExceptionMatches(PyExc_ValueError)
             && !PyErr_ExceptionMatches(PyExc_RuntimeError)) {
-            Py_DECREF(layers);
+            Py_DECREF(stack);
             return NULL;
         }
         PyErr_Clear();
@@ -434,7 +473,7 @@ scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
     n = PyList_GET_SIZE(tokens);
     if (n > 0 && PyList_GET_ITEM(tokens, n - 1) == token) {
         if (PyList_SetSlice(tokens, n - 1, n, NULL) < 0) {
-            Py_DECREF(layers);
+            Py_DECREF(stack);
             return NULL;
         }
     }
@@ -442,7 +481,7 @@ scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
         res = PyObject_CallMethod(tokens, "remove", "O", token);
         if (res == NULL) {
             if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
-                Py_DECREF(layers);
+                Py_DECREF(stack);
                 return NULL;
             }
             PyErr_Clear();  /* as in Python: another thread took it; the slow path sorts it out */
@@ -450,45 +489,36 @@ scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_DECREF(res);
     }
-    depth = PyTuple_GET_SIZE(layers);
-    if (depth == 0 || PyTuple_GET_ITEM(layers, 0) != layer)
+    if (PyTuple_GET_ITEM(stack, 1) != layer)
         goto out_of_order;
-    /* The reset put back the stack of our entry. Only when an enclosing scope
-     * exited out of order meanwhile does it differ from the stack below us. */
+    /* The reset put back the stack of our entry: the stack beneath our layer, unless
+     * an enclosing scope exited out of order meanwhile (and was removed from beneath). */
+    below = PyTuple_GET_ITEM(stack, 2);
     if (PyContextVar_Get(stack_var, NULL, &restored) < 0) {
-        Py_DECREF(layers);
+        Py_DECREF(stack);
         return NULL;
     }
-    same = PyTuple_GET_SIZE(restored) == depth - 1;
-    for (i = 1; same && i < depth; i++)
-        same = PyTuple_GET_ITEM(restored, i - 1) == PyTuple_GET_ITEM(layers, i);
-    Py_DECREF(restored);
-    if (!same) {
-        PyObject *below = PyTuple_GetSlice(layers, 1, depth);
-        if (below == NULL) {
-            Py_DECREF(layers);
-            return NULL;
-        }
+    Py_DECREF(restored);  /* only compared */
+    if (restored != below) {
         token = PyContextVar_Set(stack_var, below);
-        Py_DECREF(below);
         if (token == NULL) {
-            Py_DECREF(layers);
+            Py_DECREF(stack);
             return NULL;
         }
         Py_DECREF(token);
     }
-    Py_DECREF(layers);
+    Py_DECREF(stack);
     Py_RETURN_NONE;
 slow:
     foreign = 1;
 out_of_order:
     {
         PyObject *frame = (PyObject *)PyEval_GetFrame();
-        res = PyObject_CallFunctionObjArgs(exit_slow, (PyObject *)self, layers,
+        res = PyObject_CallFunctionObjArgs(exit_slow, (PyObject *)self, stack,
                                            frame ? frame : Py_None,
                                            foreign ? Py_True : Py_False, NULL);
     }
-    Py_DECREF(layers);
+    Py_DECREF(stack);
     return res;
 }
 
@@ -572,7 +602,7 @@ static PyObject *
 root_call(RootObject *self, PyObject *args, PyObject *kwds)
 {
     PyFrameObject *frame;
-    PyObject *origin, *layer, *values, *key, *value, *tokens;
+    PyObject *origin, *layer, *values, *key, *value, *tokens, *params;
     ScopeObject *made;
     Py_ssize_t pos = 0;
     int all_valid = 1;
@@ -618,14 +648,17 @@ root_call(RootObject *self, PyObject *args, PyObject *kwds)
     }
     layer = layer_type->tp_new(layer_type, empty_tuple, NULL);
     tokens = PyList_New(0);
-    if (layer == NULL || tokens == NULL || (values != NULL && PyDict_Update(layer, values) < 0)) {
+    /* A copy: kwds may be a caller's own dict when hp.scope is called from C. */
+    params = values != NULL ? PyDict_Copy(values) : PyDict_New();
+    Py_XDECREF(values);
+    if (layer == NULL || tokens == NULL || params == NULL) {
         Py_XDECREF(layer);
         Py_XDECREF(tokens);
-        Py_XDECREF(values);
+        Py_XDECREF(params);
         Py_DECREF(origin);
         return NULL;
     }
-    Py_XDECREF(values);
+    Py_XSETREF(SLOT(layer, off_params), params);
     Py_XSETREF(SLOT(layer, off_origin), origin);
     Py_INCREF(Py_None);
     Py_XSETREF(SLOT(layer, off_sources), Py_None);
@@ -787,7 +820,7 @@ setup(PyObject *module, PyObject *config)
         goto fail;
     if (!PyContextVar_CheckExact(stack_var) || !PyDict_Check(scope_globals)
         || !PyDict_Check(reads) || !PySet_Check(valid_keys) || !PyType_Check(layer)
-        || !PyType_IsSubtype((PyTypeObject *)layer, &PyDict_Type) || !PyType_Check(scope)
+        || !PyType_Check(scope)
         || !PyType_IsSubtype((PyTypeObject *)scope, &ScopeBaseType)) {
         PyErr_SetString(PyExc_TypeError, "setup(): an object of the wrong type");
         goto fail;
@@ -795,7 +828,8 @@ setup(PyObject *module, PyObject *config)
     Py_XSETREF(layer_type, (PyTypeObject *)layer);
     Py_XSETREF(scope_type, (PyTypeObject *)scope);
     layer = scope = NULL;
-    if (slot_offset(config, "origin", &off_origin) < 0
+    if (slot_offset(config, "params", &off_params) < 0
+        || slot_offset(config, "origin", &off_origin) < 0
         || slot_offset(config, "sources", &off_sources) < 0
         || slot_offset(config, "tokens", &off_tokens) < 0
         || slot_offset(config, "_origin_source", &off_origin_source) < 0)
@@ -828,7 +862,7 @@ PyInit__speedups(void)
     if (PyType_Ready(&AccessorType) < 0 || PyType_Ready(&ScopeBaseType) < 0
         || PyType_Ready(&RootType) < 0)
         return NULL;
-    str_baseline = PyUnicode_InternFromString("_baseline");
+    str_baseline = PyUnicode_InternFromString("_baseline_params");
     str_child = PyUnicode_InternFromString("__hp_child__");
     str_default = PyUnicode_InternFromString("default");
     empty_tuple = PyTuple_New(0);

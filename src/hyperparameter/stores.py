@@ -204,7 +204,7 @@ class Attachment:
             return
         with _APPLY_LOCK:
             base = _scope.baseline()
-            values = dict(base)
+            values = dict(base.params)
             sources = {key: base.source_of(key) for key in values}
             for key, value in changed.items():
                 if key not in self._mine:
@@ -245,7 +245,7 @@ class Attachment:
         self.detach()
         with _APPLY_LOCK:
             base = _scope.baseline()
-            values = dict(base)
+            values = dict(base.params)
             sources = {key: base.source_of(key) for key in values}
             for key in list(self._mine):
                 self._give_back(key, values, sources)
