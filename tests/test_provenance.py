@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import hyperparameter as hp
 
 
@@ -95,6 +97,28 @@ def test_report_reads_defaults_and_unused():
     as_json = {row["key"]: row for row in json.loads(result.to_json())["read"]}
     assert as_json["train.lr"] == {"key": "train.lr", "value": 0.5, "default": False,
                                    "source": rows["train.lr"].source}
+
+
+def test_a_kept_accessor_records_its_reads_again_after_the_records_are_emptied():
+    """isolated() empties the read records: an accessor whose first read was recorded
+    records its next read again (with that read's default), and the outer records return."""
+    from hyperparameter.testing import isolated
+
+    lr = hp.scope.kept.lr
+
+    def recorded():
+        return {row.key: row.value for row in hp.report().read}
+
+    assert lr | 0.1 == 0.1 and lr(0.5) == 0.5
+    assert recorded()["kept.lr"] == 0.1
+    for default in (0.2, 0.3):
+        with isolated():
+            assert "kept.lr" not in recorded()
+            assert lr(default) == default and lr | 0.9 == 0.9
+            assert recorded()["kept.lr"] == default
+            with pytest.raises(TypeError, match=r"unsupported operand type.*'Accessor'"):
+                lr + 1
+    assert recorded()["kept.lr"] == 0.1
 
 
 def test_report_print_table(capsys):

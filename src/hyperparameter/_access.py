@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Tuple
 
-from . import _scope
+from . import _registry, _scope
 from ._keys import _VALID, did_you_mean, validate_key
+from ._refusals import is_dunder, not_a_value, refuse_value_uses
 from ._scope import Layer, lookup, missing_key_error, new_layer, record_read
 from ._scope_args import build_layer, checked_kwargs
 from ._source import Source
@@ -64,19 +66,6 @@ if _speedups is None:
     _scope._baseline_followers.append(_follow_baseline)
 
 
-# Attribute names with this shape are Python protocol probes (copy, pickle,
-# numpy, IPython ...), never parameter names: they must fail like on any object.
-def _is_dunder(name: str) -> bool:
-    return name[:2] == "__" and name[-2:] == "__"
-
-
-def _not_a_value(key: str, what: str) -> TypeError:
-    return TypeError(
-        f"hp.scope.{key} is an accessor, not a value, so it cannot be {what}: read it first "
-        f"with hp.scope.{key} | default, hp.scope.{key}(default) or hp.scope.{key}()"
-    )
-
-
 class _PyChildren:
     """Pure Python: a name not found on the object makes (and caches) a child accessor.
 
@@ -89,10 +78,40 @@ class _PyChildren:
         return self.__hp_child__(name)
 
 
+def _read(self: Any, default: Any = MISSING) -> Any:
+    """The pure-Python read of an accessor whose key is in the read records."""
+    key = self.__hp_key__
+    for params in _stack_get()[0]:
+        if key in params:
+            value = params[key]
+            break
+    else:
+        if key not in _baseline:
+            if default is MISSING:
+                raise missing_key_error(key)
+            return default
+        value = _baseline[key]
+    cls = type(value)
+    if cls is Text or (cls is int and type(default) is float):
+        return resolve(value, default, key)
+    return value
+
+
+# Pure-Python accessors whose reads skip the record check (see _PyAccessor.__or__).
+_skipping: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _check_again() -> None:
+    """The read records were emptied: every accessor records its next read again."""
+    for accessor in list(_skipping):
+        object.__setattr__(accessor, "__class__", Accessor)
+    _skipping.clear()
+
+
 class _PyAccessor(_PyChildren):
     """The pure-Python reads of an accessor: the base of :class:`Accessor` when not compiled."""
 
-    __slots__ = ("__dict__", "__hp_key__", "__hp_layer__")
+    __slots__ = ("__dict__", "__hp_key__", "__hp_layer__", "__weakref__")
     __hp_key__: str
     __hp_layer__: Optional[Layer]
 
@@ -101,27 +120,19 @@ class _PyAccessor(_PyChildren):
         object.__setattr__(self, "__hp_layer__", layer)
 
     def __or__(self, default: Any = MISSING) -> Any:
+        # Until its key is in the read records, an accessor records each read. Once it
+        # is, the accessor becomes a _RecordedAccessor, whose reads skip the check
+        # (a dict probe, about a tenth of a read), until the records are emptied.
         key = self.__hp_key__
         if key not in _reads:
             record_read(key, default)
-        for params in _stack_get()[0]:
-            if key in params:
-                value = params[key]
-                break
-        else:
-            if key not in _baseline:
-                if default is MISSING:
-                    raise missing_key_error(key)
-                return default
-            value = _baseline[key]
-        cls = type(value)
-        if cls is Text or (cls is int and type(default) is float):
-            return resolve(value, default, key)
-        return value
+        if key in _reads and type(self) is Accessor:
+            object.__setattr__(self, "__class__", _RecordedAccessor)
+            _skipping.add(self)
+        return _read(self, default)
 
     # One function for `| d`, `(d)` and `()`: the call form costs no second frame.
     __call__ = __or__
-
 
 
 if TYPE_CHECKING or _speedups is None:
@@ -144,7 +155,7 @@ class Accessor(_AccessorBase):
     # children --------------------------------------------------------------
     def __hp_child__(self, name: str) -> Accessor:
         # Called for a name not found: make the child accessor and cache it.
-        if _is_dunder(name):
+        if is_dunder(name):
             raise AttributeError(name)
         child = Accessor(validate_key(self.__hp_key__ + "." + name), self.__hp_layer__)
         self.__dict__[name] = child
@@ -152,7 +163,7 @@ class Accessor(_AccessorBase):
 
     def __getitem__(self, name: str) -> Accessor:
         if not isinstance(name, str):
-            raise _not_a_value(self.__hp_key__, f"indexed with {name!r}")
+            raise not_a_value(self.__hp_key__, f"indexed with {name!r}")
         return Accessor(validate_key(self.__hp_key__ + "." + name), self.__hp_layer__)
 
     # writes ----------------------------------------------------------------
@@ -168,7 +179,7 @@ class Accessor(_AccessorBase):
             "leave the scope that set it instead"
         )
 
-    # not a value: every way of using an accessor as one raises (see _NOT_A_VALUE below);
+    # not a value: every way of using an accessor as one raises (see _refusals);
     # the class still hashes by identity, as objects do.
     __hash__ = object.__hash__
 
@@ -199,32 +210,22 @@ class Accessor(_AccessorBase):
         )
 
 
-# Each way of using an accessor where a value is meant, and how the error names it. A
-# forgotten `| default` would otherwise be always true, always unequal or print the handle.
-_NOT_A_VALUE = {
-    "__bool__": "tested for truth",
-    "__eq__": "compared (==)",
-    "__ne__": "compared (!=)",
-    "__lt__": "compared (<)",
-    "__le__": "compared (<=)",
-    "__gt__": "compared (>)",
-    "__ge__": "compared (>=)",
-    "__format__": "formatted",
-    "__str__": "converted to str",
-    "__iter__": "iterated",
-    "__contains__": "searched with `in`",
-}
+refuse_value_uses(Accessor)
 
 
-def _refusal(what: str) -> Any:
-    def refuse(self: Accessor, *args: Any) -> Any:
-        raise _not_a_value(self.__hp_key__, what)
+class _RecordedAccessor(Accessor):
+    """Pure Python: an accessor whose key is in the read records; its reads skip the check."""
 
-    return refuse
+    __slots__ = ()
+    __or__ = __call__ = _read
 
 
-for _name, _what in _NOT_A_VALUE.items():
-    setattr(Accessor, _name, _refusal(_what))
+# Errors that name the type (hp.scope.a + 1) say "Accessor" either way.
+_RecordedAccessor.__name__ = _RecordedAccessor.__qualname__ = "Accessor"
+
+
+if _speedups is None:
+    _registry._reads_emptied.append(_check_again)
 
 
 def _root_accessor(key: str) -> Accessor:
@@ -309,7 +310,7 @@ class Scope(_ScopeBase):
 
     # reads and writes through the scope object ----------------------------
     def __hp_child__(self, name: str) -> Accessor:
-        if _is_dunder(name):
+        if is_dunder(name):
             raise AttributeError(name)
         child = Accessor(validate_key(name), self.__hp_layer__)
         self.__dict__[name] = child
@@ -420,7 +421,7 @@ class _ScopeRoot(_RootBase):
     __slots__ = ()
 
     def __hp_child__(self, name: str) -> Accessor:
-        if _is_dunder(name):
+        if is_dunder(name):
             raise AttributeError(name)
         child = Accessor(validate_key(name))
         self.__dict__[name] = child

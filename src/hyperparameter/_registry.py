@@ -8,7 +8,7 @@ default object alive (only small plain defaults are kept, others by their type).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from ._values import MISSING
 
@@ -29,6 +29,8 @@ __all__ = [
 _reads: Dict[str, Any] = {}
 _READS_LIMIT = 10_000
 _dropped_reads = [0]
+# Called when the records are emptied (the pure-Python accessors stop skipping the check).
+_reads_emptied: List[Callable[[], None]] = []
 
 # Keys bound by @hp.param: key -> (signature default or MISSING, function name).
 _declared: Dict[str, Tuple[Any, str]] = {}
@@ -61,6 +63,15 @@ def record_read(key: str, default: Any) -> None:
         _reads[key] = default.__class__(default)
     else:
         _reads[key] = DefaultOfType(default.__class__)
+
+
+def replace_reads(records: Dict[str, Any], dropped: int) -> None:
+    """Make ``records`` the read records (``hyperparameter.testing`` saves and restores them)."""
+    _reads.clear()
+    for hook in _reads_emptied:
+        hook()
+    _reads.update(records)
+    _dropped_reads[0] = dropped
 
 
 def reads() -> Dict[str, Any]:

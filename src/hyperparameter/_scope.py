@@ -37,6 +37,7 @@ from ._registry import (  # noqa: F401 - re-exported: the accessors' fast path r
     read_default,
     reads,
     record_read,
+    replace_reads,
     unrecorded_reads,
 )
 from ._source import (
@@ -452,8 +453,7 @@ def save_state() -> Tuple[Any, ...]:
     """Return the current stack, baseline and records, and clear them (see ``testing``)."""
     state = (_stack.set(_EMPTY), _baseline, dict(_reads), _dropped_reads[0])
     _install(new_layer(origin=Source("empty baseline (hyperparameter.testing)", BASELINE)))
-    _reads.clear()
-    _dropped_reads[0] = 0
+    replace_reads({}, 0)
     return state
 
 
@@ -462,9 +462,7 @@ def restore_state(state: Tuple[Any, ...]) -> None:
     token, previous, saved_reads, dropped = state
     _install(previous)
     _stack.reset(token)
-    _reads.clear()
-    _reads.update(saved_reads)
-    _dropped_reads[0] = dropped
+    replace_reads(saved_reads, dropped)
 
 
 def current_stack_depth() -> int:

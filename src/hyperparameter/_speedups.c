@@ -39,7 +39,7 @@ static PyObject *exit_slow;       /* _access._exit_slow(scope, stack, caller, fo
 static PyTypeObject *layer_type;  /* _scope.Layer */
 static PyTypeObject *scope_type;  /* _access.Scope (a subclass of ScopeBase) */
 static Py_ssize_t off_params, off_origin, off_sources, off_tokens, off_origin_source;
-static PyObject *str_baseline, *str_child, *str_default, *empty_tuple;
+static PyObject *str_baseline, *str_child, *str_default;
 static Py_hash_t baseline_hash;
 static int ready;
 
@@ -472,10 +472,9 @@ scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
     /* remove(token), not pop(): another thread may have appended its own token since. */
     n = PyList_GET_SIZE(tokens);
     if (n > 0 && PyList_GET_ITEM(tokens, n - 1) == token) {
-        if (PyList_SetSlice(tokens, n - 1, n, NULL) < 0) {
-            Py_DECREF(stack);
-            return NULL;
-        }
+        /* pop() without giving back the list's room: the token's reference goes */
+        Py_SET_SIZE(tokens, n - 1);
+        Py_DECREF(token);
     }
     else {
         res = PyObject_CallMethod(tokens, "remove", "O", token);
@@ -591,9 +590,14 @@ caller_origin(PyFrameObject *frame)
         }
         Py_DECREF(res);
     }
-    origin = PyTuple_Pack(2, (PyObject *)code, lasti);
-    Py_DECREF(code);
-    Py_DECREF(lasti);
+    origin = PyTuple_New(2);
+    if (origin == NULL) {
+        Py_DECREF(code);
+        Py_DECREF(lasti);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(origin, 0, (PyObject *)code);  /* the tuple takes both references */
+    PyTuple_SET_ITEM(origin, 1, lasti);
     return origin;
 }
 
@@ -646,8 +650,11 @@ root_call(RootObject *self, PyObject *args, PyObject *kwds)
     else {
         Py_XINCREF(values);
     }
-    layer = layer_type->tp_new(layer_type, empty_tuple, NULL);
-    tokens = PyList_New(0);
+    layer = layer_type->tp_alloc(layer_type, 0);  /* Layer has no __new__ or __init__ */
+    /* Room for the one token of the usual single entry, so that entering allocates none. */
+    tokens = PyList_New(1);
+    if (tokens != NULL)
+        Py_SET_SIZE(tokens, 0);
     /* A copy: kwds may be a caller's own dict when hp.scope is called from C. */
     params = values != NULL ? PyDict_Copy(values) : PyDict_New();
     Py_XDECREF(values);
@@ -820,6 +827,9 @@ setup(PyObject *module, PyObject *config)
         goto fail;
     if (!PyContextVar_CheckExact(stack_var) || !PyDict_Check(scope_globals)
         || !PyDict_Check(reads) || !PySet_Check(valid_keys) || !PyType_Check(layer)
+        /* root_call makes layers with tp_alloc: Layer must have no __new__ or __init__ */
+        || ((PyTypeObject *)layer)->tp_new != PyBaseObject_Type.tp_new
+        || ((PyTypeObject *)layer)->tp_init != PyBaseObject_Type.tp_init
         || !PyType_Check(scope)
         || !PyType_IsSubtype((PyTypeObject *)scope, &ScopeBaseType)) {
         PyErr_SetString(PyExc_TypeError, "setup(): an object of the wrong type");
@@ -865,8 +875,7 @@ PyInit__speedups(void)
     str_baseline = PyUnicode_InternFromString("_baseline_params");
     str_child = PyUnicode_InternFromString("__hp_child__");
     str_default = PyUnicode_InternFromString("default");
-    empty_tuple = PyTuple_New(0);
-    if (str_baseline == NULL || str_child == NULL || str_default == NULL || empty_tuple == NULL)
+    if (str_baseline == NULL || str_child == NULL || str_default == NULL)
         return NULL;
     baseline_hash = PyObject_Hash(str_baseline);
     m = PyModule_Create(&speedups_module);
