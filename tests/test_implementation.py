@@ -325,3 +325,21 @@ def test_param_wrappers_do_not_use_names_a_parameter_can_shadow():
 
     with hp.scope(**{"shadow.int": 3}, **{"shadow.float": 4}), hp.scope("shadow.type=b"):
         assert f() == (3.0, "b", 4)
+
+
+def test_a_scope_keeps_its_own_values_whatever_dict_it_was_given():
+    """The caller's dict (** or positional, directly or through functools.partial) is never
+    the scope's: changing it afterwards changes no scope, and two scopes share nothing."""
+    import functools
+
+    given = {"own.a": 1}
+    by_keywords, by_mapping = hp.scope(**given), hp.scope(given)
+    made = functools.partial(hp.scope, **given)
+    first, second = made(), made()
+    given["own.a"] = 2
+    given["own.b"] = 3
+    with first as ps:
+        ps["own.c"] = 4
+    for scope in (by_keywords, by_mapping, second):
+        with scope:
+            assert (hp.scope.own.a | 0, hp.scope.own.b | 0, hp.scope.own.c | 0) == (1, 0, 0)

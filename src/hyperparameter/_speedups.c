@@ -609,7 +609,7 @@ root_call(RootObject *self, PyObject *args, PyObject *kwds)
     PyObject *origin, *layer, *values, *key, *value, *tokens, *params;
     ScopeObject *made;
     Py_ssize_t pos = 0;
-    int all_valid = 1;
+    int all_valid = 1, fresh;
     if (!ready && not_ready() < 0)
         return NULL;
     frame = PyEval_GetFrame();
@@ -640,14 +640,20 @@ root_call(RootObject *self, PyObject *args, PyObject *kwds)
             }
         }
     }
+    /* The layer keeps a dict that nothing else holds: the one checked_kwargs made, or
+     * the one the call made for the keywords when only the call holds it (hp.scope(**kw)
+     * and hp.scope(a=1) from Python, where the interpreter drops it after the call).
+     * A dict that a caller in C still holds is copied. */
     if (!all_valid) {
         values = PyObject_CallOneArg(checked_kwargs, kwds);
         if (values == NULL) {
             Py_DECREF(origin);
             return NULL;
         }
+        fresh = values != kwds && Py_REFCNT(values) == 1 && PyDict_CheckExact(values);
     }
     else {
+        fresh = values != NULL && Py_REFCNT(values) == 1 && PyDict_CheckExact(values);
         Py_XINCREF(values);
     }
     layer = layer_type->tp_alloc(layer_type, 0);  /* Layer has no __new__ or __init__ */
@@ -655,8 +661,14 @@ root_call(RootObject *self, PyObject *args, PyObject *kwds)
     tokens = PyList_New(1);
     if (tokens != NULL)
         Py_SET_SIZE(tokens, 0);
-    /* A copy: kwds may be a caller's own dict when hp.scope is called from C. */
-    params = values != NULL ? PyDict_Copy(values) : PyDict_New();
+    if (values == NULL)
+        params = PyDict_New();
+    else if (fresh) {
+        params = values;
+        values = NULL;
+    }
+    else
+        params = PyDict_Copy(values);
     Py_XDECREF(values);
     if (layer == NULL || tokens == NULL || params == NULL) {
         Py_XDECREF(layer);
