@@ -247,6 +247,7 @@ class _PyScope(_PyChildren):
     def __enter__(self) -> Scope:
         layer = self.__hp_layer__
         stack = _stack_get()
+        # _scope.pushed(layer, stack) written out: a call is a measurable part of an entry.
         layer.tokens.append(_stack_set(((layer.params, *stack[0]), layer, stack)))
         return self  # type: ignore[return-value]
 
