@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import sys
 import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Dict, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -26,6 +28,27 @@ def run_in_thread(fn: Callable[[], T]) -> T:
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+@contextlib.contextmanager
+def modules_replaced(replacements: Dict[str, Any]) -> Iterator[None]:
+    """Put ``replacements`` in ``sys.modules`` for the block, then put back what was there.
+
+    Only those names are restored (not ``mock.patch.dict(sys.modules)``, which also drops
+    every module first imported inside the block: a C extension such as PyYAML's
+    ``_yaml`` then stays bound to the dropped package's classes and breaks later imports).
+    """
+    missing = object()
+    before = {name: sys.modules.get(name, missing) for name in replacements}
+    sys.modules.update(replacements)
+    try:
+        yield
+    finally:
+        for name, module in before.items():
+            if module is missing:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 def same(got: Any, want: Any) -> bool:

@@ -20,6 +20,7 @@ import pytest
 
 import hyperparameter as hp
 import hyperparameter.yacs as hpyacs
+from _support import modules_replaced
 from cfgnode_checks import assert_consistent
 from hyperparameter.errors import FrozenConfigError
 
@@ -140,7 +141,7 @@ def _fvcore_config_module() -> Any:
     module = types.ModuleType("fvcore_config_on_hyperparameter")
     module.__file__ = path
     yacs_package = sys.modules.get("yacs") or types.ModuleType("yacs")
-    with mock.patch.dict(sys.modules, {"yacs": yacs_package, "yacs.config": hpyacs}):
+    with modules_replaced({"yacs": yacs_package, "yacs.config": hpyacs}):
         with open(path, encoding="utf-8") as stream:
             exec(compile(stream.read(), path, "exec"), module.__dict__)
     assert issubclass(module.CfgNode, YacsFace)
@@ -177,12 +178,30 @@ def test_real_fvcore_cfgnode_runs_on_the_yacs_face(tmp_path: Path) -> None:
     cfg = defaults()
     cfg.merge_from_file(str(tmp_path / "config.yaml"))
     assert (cfg.KEY1, cfg.KEY2) == ("base", "config")
+    # a list of bases (the later wins), and a file with a Python tag: refused by the safe
+    # loader, read with allow_unsafe=True (fvcore's test_merge_from_file)
+    (tmp_path / "base2.yaml").write_text("KEY1: base2\n", encoding="utf-8")
+    (tmp_path / "multi.yaml").write_text("_BASE_: [base.yaml, base2.yaml]\nKEY2: config\n",
+                                         encoding="utf-8")
+    cfg = defaults()
+    cfg.merge_from_file(str(tmp_path / "multi.yaml"))
+    assert (cfg.KEY1, cfg.KEY2) == ("base2", "config")
+    (tmp_path / "unsafe.yaml").write_text(
+        "_BASE_: base.yaml\n"
+        'EXPRESSION: !!python/object/apply:eval ["[x ** 2 for x in [1, 2, 3]]"]\n',
+        encoding="utf-8")
+    cfg = defaults()
+    with pytest.raises(Exception, match="python/object/apply"):
+        cfg.merge_from_file(str(tmp_path / "unsafe.yaml"))
+    assert cfg.EXPRESSION == [3.0]
+    cfg.merge_from_file(str(tmp_path / "unsafe.yaml"), allow_unsafe=True)
+    assert (cfg.KEY1, cfg.EXPRESSION) == ("base", [1, 4, 9])
     cfg.merge_from_list(["KEY1", "list1", "EXPRESSION", "[1.0, 2.0]"])
     assert (cfg.KEY1, cfg.EXPRESSION) == ("list1", [1.0, 2.0])
     with pytest.raises(AssertionError, match="_BASE_"):
         cfg.merge_from_list(["_BASE_", "x"])
     cfg.freeze()
-    assert cfg.dump() == "EXPRESSION:\n- 1.0\n- 2.0\nKEY1: list1\nKEY2: config\n"
+    assert cfg.dump() == "EXPRESSION:\n- 1.0\n- 2.0\nKEY1: list1\nKEY2: base\n"
 
 
 def _pycls_config_module(yacs_config: Any) -> Any:
@@ -194,7 +213,7 @@ def _pycls_config_module(yacs_config: Any) -> Any:
     module = types.ModuleType("pycls_config_on_" + yacs_config.__name__.replace(".", "_"))
     module.__file__ = path
     yacs_package = sys.modules.get("yacs") or types.ModuleType("yacs")
-    with mock.patch.dict(sys.modules, {"yacs": yacs_package, "yacs.config": yacs_config}):
+    with modules_replaced({"yacs": yacs_package, "yacs.config": yacs_config}):
         with open(path, encoding="utf-8") as stream:
             exec(compile(stream.read(), path, "exec"), module.__dict__)
     return module

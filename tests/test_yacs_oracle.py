@@ -18,6 +18,7 @@ import os
 import pickle
 import tempfile
 import types
+import unittest
 from ast import literal_eval
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from unittest import mock
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 
 import hyperparameter as hp
 import hyperparameter.yacs as hpyacs
+from _support import modules_replaced
 from cfgnode_checks import assert_consistent, shape
 from hyperparameter.errors import (
     ConfigAssertionError,
@@ -360,6 +362,61 @@ def test_valid_types_extension(impl: Any) -> None:
         assert impl._valid_type(cfg.P)
     finally:
         impl._VALID_TYPES.discard(Path2)
+
+
+def _run_yacs_own_suite(config_module: Any, where: Any) -> unittest.TestResult:
+    """Run the ``yacs/tests.py`` that ships in YACS's wheel with ``yacs.config`` bound to
+    ``config_module``, from ``where`` (holding the example files the suite reads)."""
+    path = os.path.join(os.path.dirname(yacs_config.__file__), "tests.py")
+    if not os.path.exists(path):
+        pytest.skip("this yacs install does not ship yacs/tests.py")
+    example = where / "example"
+    example.mkdir(exist_ok=True)
+    # The files the suite reads (its assertions fix the values).
+    write(str(example / "config_override.py"),
+          "from yacs.config import CfgNode as CN\n\ncfg = CN()\ncfg.TRAIN = CN()\n"
+          "cfg.TRAIN.HYPERPARAMETER_1 = 0.9\n")
+    write(str(example / "config_override_from_dict.py"),
+          'cfg = {"TRAIN": {"HYPERPARAMETER_1": 0.9}}\n')
+    write(str(example / "config_new_allowed.yaml"),
+          "KWARGS:\n  a: 1\n  B:\n    c: 2\n    D:\n      e: '3'\n")
+    write(str(example / "config_new_allowed_bad.yaml"), "KWARGS:\n  Y:\n    f: 4\n")
+    package = types.ModuleType("yacs")
+    package.__path__ = []  # type: ignore[attr-defined]
+    package.config = config_module  # type: ignore[attr-defined]
+    suite_module = types.ModuleType("yacs_own_tests")
+    suite_module.__file__ = path
+    with modules_replaced({"yacs": package, "yacs.config": config_module}), \
+            _chdir(where), open(path, encoding="utf-8") as stream:
+        exec(compile(stream.read(), path, "exec"), suite_module.__dict__)
+        suite = unittest.defaultTestLoader.loadTestsFromModule(suite_module)
+        result = unittest.TestResult()
+        suite.run(result)
+    return result
+
+
+@contextlib.contextmanager
+def _chdir(where: Any) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(where)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+@pytest.mark.parametrize("face", ["yacs", "hyperparameter.yacs", "hyperparameter.cfgnode"])
+def test_yacs_own_test_suite_passes(face: str, tmp_path: Any) -> None:
+    """YACS's own unittest suite (the ``yacs/tests.py`` in its wheel), run unchanged with
+    ``yacs.config`` replaced by each face; real YACS is the control."""
+    import importlib
+
+    module = yacs_config if face == "yacs" else importlib.import_module(face)
+    result = _run_yacs_own_suite(module, tmp_path)
+    problems = [f"{test.id()}: {text.strip().splitlines()[-1]}"
+                for test, text in result.failures + result.errors]
+    assert not problems, "\n".join(problems)
+    assert result.testsRun >= 20 and not result.skipped
 
 
 # --- part 2: Hypothesis-drawn operation sequences --------------------------------------------
