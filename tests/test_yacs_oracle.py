@@ -364,6 +364,23 @@ def test_valid_types_extension(impl: Any) -> None:
         impl._VALID_TYPES.discard(Path2)
 
 
+@pytest.mark.parametrize("fail, message", [
+    (lambda cn: cn({"A": 1}).merge_from_list(["B", "1"]), "Non-existent key: B"),
+    (lambda cn: cn({"A": 1}).merge_from_list(["A"]), "Override list has odd length: ['A']"),
+    (lambda cn: setattr(cn({"A": 1}), "X", object()), "Invalid type <class 'object'> for key X"),
+    (lambda cn: cn({"A": object()}), "Key A with value <class 'object'> is not a valid type"),
+], ids=["unknown key", "odd list", "invalid type", "invalid type in a dict"])
+def test_failed_checks_are_logged_at_debug_first(
+    impl: Any, fail: Callable[[Any], Any], message: str, caplog: Any
+) -> None:
+    """A failed check logs its message at DEBUG before the AssertionError, as YACS does."""
+    with caplog.at_level(logging.DEBUG), pytest.raises(AssertionError) as raised:
+        fail(impl.CfgNode)
+    assert str(raised.value).startswith(message)
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert any(text.startswith(message) for text in logged), logged
+
+
 def _run_yacs_own_suite(config_module: Any, where: Any) -> unittest.TestResult:
     """Run the ``yacs/tests.py`` that ships in YACS's wheel with ``yacs.config`` bound to
     ``config_module``, from ``where`` (holding the example files the suite reads)."""

@@ -566,6 +566,12 @@ root_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)self;
 }
 
+#if PY_VERSION_HEX >= 0x030B0000
+/* The origin of the last hp.scope(...) call: a scope opened in a loop gets the same
+ * (immutable) tuple again instead of a new one and a new int each time. */
+static PyObject *last_origin;
+#endif
+
 /* Return (code, lasti) of the caller, as _ScopeRoot.__call__ records it. */
 static PyObject *
 caller_origin(PyFrameObject *frame)
@@ -573,7 +579,15 @@ caller_origin(PyFrameObject *frame)
     PyCodeObject *code = PyFrame_GetCode(frame);
     PyObject *lasti, *origin;
 #if PY_VERSION_HEX >= 0x030B0000
-    lasti = PyLong_FromLong(PyFrame_GetLasti(frame));
+    int offset = PyFrame_GetLasti(frame);
+    if (!(code->co_flags & CO_ASYNC_GENERATOR) && last_origin != NULL
+        && PyTuple_GET_ITEM(last_origin, 0) == (PyObject *)code
+        && PyLong_AsLong(PyTuple_GET_ITEM(last_origin, 1)) == offset) {
+        Py_DECREF(code);
+        Py_INCREF(last_origin);
+        return last_origin;
+    }
+    lasti = PyLong_FromLong(offset);
 #else
     lasti = PyObject_GetAttrString((PyObject *)frame, "f_lasti");
 #endif
@@ -598,6 +612,10 @@ caller_origin(PyFrameObject *frame)
     }
     PyTuple_SET_ITEM(origin, 0, (PyObject *)code);  /* the tuple takes both references */
     PyTuple_SET_ITEM(origin, 1, lasti);
+#if PY_VERSION_HEX >= 0x030B0000
+    Py_INCREF(origin);
+    Py_XSETREF(last_origin, origin);
+#endif
     return origin;
 }
 

@@ -72,6 +72,13 @@ __all__ = ["CfgNode", "FrozenDict", "FrozenList", "load_cfg"]
 
 logger = logging.getLogger(__name__)
 
+
+def _refused(message: str) -> ConfigAssertionError:
+    """Return the error of a failed check, logged first at DEBUG (as YACS's
+    ``_assert_with_logging`` logs every check it fails)."""
+    logger.debug(message)
+    return ConfigAssertionError(message)
+
 # File name extensions that merge_from_file / load_cfg accept, as in YACS.
 _YAML_EXTS = {"", ".yaml", ".yml"}
 _PY_EXTS = {".py"}
@@ -492,7 +499,7 @@ class CfgNode(_DictBase):
         if name in state and (
             name in _INTERNAL or dict.get(self, name, _MISSING) is not state[name]
         ):
-            raise ConfigAssertionError(
+            raise _refused(
                 f"Invalid attempt to modify internal CfgNode state: {name}; it is not a key of "
                 f"CfgNode {_where(self)}: use freeze()/defrost()/set_new_allowed()/register_*() "
                 f"for the state, or cfg[{name!r}] = value for a key of that name"
@@ -508,7 +515,7 @@ class CfgNode(_DictBase):
 
     def __delattr__(self, name: str) -> None:
         if name in _INTERNAL:
-            raise ConfigAssertionError(
+            raise _refused(
                 f"Invalid attempt to modify internal CfgNode state: {name}; it cannot be deleted "
                 f"from CfgNode {_where(self)}"
             )
@@ -712,7 +719,7 @@ class CfgNode(_DictBase):
         stays text). On any error this node is left unchanged.
         """
         if len(cfg_list) % 2 != 0:
-            raise ConfigAssertionError(
+            raise _refused(
                 f"Override list has odd length: {cfg_list}; it must be a list of pairs: "
                 f"got {len(cfg_list)} items; give KEY VALUE pairs, e.g. ['TRAIN.LR', '0.1']"
             )
@@ -725,7 +732,7 @@ class CfgNode(_DictBase):
                 if root.key_is_renamed(full_key):
                     root.raise_key_rename_error(full_key)
                 if not isinstance(full_key, str):
-                    raise ConfigAssertionError(
+                    raise _refused(
                         f"merge_from_list keys must be dotted strings such as 'TRAIN.LR', "
                         f"got {full_key!r} ({type(full_key).__name__})"
                     )
@@ -809,7 +816,7 @@ class CfgNode(_DictBase):
         """Declare ``key`` (dotted, from this node) removed: merging it warns and is ignored."""
         registry = self.__dict__[_DEPRECATED_KEYS]
         if key in registry:
-            raise ConfigAssertionError(
+            raise _refused(
                 f"key {key} is already registered as a deprecated key; register each key once"
             )
         registry.add(key)
@@ -823,7 +830,7 @@ class CfgNode(_DictBase):
         """Declare ``old_name`` renamed to ``new_name``: merging the old name raises KeyError."""
         registry = self.__dict__[_RENAMED_KEYS]
         if old_name in registry:
-            raise ConfigAssertionError(
+            raise _refused(
                 f"key {old_name} is already registered as a renamed cfg key; register each key "
                 "once"
             )
@@ -876,7 +883,7 @@ class CfgNode(_DictBase):
             return cls._load_cfg_from_yaml_str(cfg_file_obj_or_str)
         if isinstance(cfg_file_obj_or_str, _FILE_TYPES):
             return cls._load_cfg_from_file(cfg_file_obj_or_str)
-        raise ConfigAssertionError(
+        raise _refused(
             f"Expected first argument to be of type {_FILE_TYPES} or {str}, but it was "
             f"{type(cfg_file_obj_or_str)}; load_cfg takes YAML text or an open file, not "
             f"{_short(cfg_file_obj_or_str)}: to read a file by name use open(path) or "
@@ -917,13 +924,13 @@ class CfgNode(_DictBase):
         # Run as every Python config file runs (same __name__ with or without allow_base).
         namespace = run_python(filename)
         if "cfg" not in namespace:
-            raise ConfigAssertionError(
+            raise _refused(
                 f"Python module from file {filename} must have 'cfg' attr; define a variable "
                 "named cfg (a dict or a CfgNode) in that file"
             )
         cfg = namespace["cfg"]
         if not isinstance(cfg, dict):
-            raise ConfigAssertionError(
+            raise _refused(
                 f"Imported module 'cfg' attr must be in {{dict, CfgNode}} but is {type(cfg)} "
                 f"instead: 'cfg' in Python config file {filename!r} must be a dict or a CfgNode"
             )
@@ -1408,7 +1415,7 @@ def _invalid_type_error(
     full_key: str, value: Any, *, dumping: bool = False
 ) -> ConfigAssertionError:
     # The words of YACS's constructor and dump() check, then the value and the fix.
-    return ConfigAssertionError(
+    return _refused(
         f"Key {full_key} with value {type(value)} is not a valid type; valid types: "
         f"{_VALID_TYPES}; the value is {_short(value)}: "
         + (
@@ -1423,7 +1430,7 @@ def _invalid_type_error(
 
 def _invalid_setattr_error(node: Any, name: str, value: Any) -> ConfigAssertionError:
     # The words of YACS's attribute check, then the full key, the value and the fix.
-    return ConfigAssertionError(
+    return _refused(
         f"Invalid type {type(value)} for key {name}; valid types = {_VALID_TYPES}; the value "
         f"{_short(value)} for {_full(node, name)!r} must be one of these types or a CfgNode; "
         "convert it, or add its type to hyperparameter.cfgnode._VALID_TYPES"
@@ -1460,7 +1467,7 @@ def _unknown_list_key_error(
 ) -> ConfigAssertionError:
     if not isinstance(node, dict):
         where = _join(parts[:depth])
-        return ConfigAssertionError(
+        return _refused(
             f"Non-existent key: {full_key}; {where!r} is a value ({_short(node)}), not a "
             "CfgNode, so it has no sub-keys"
         )
@@ -1470,7 +1477,7 @@ def _unknown_list_key_error(
             "; merge_from_list changes existing keys only: check the spelling, or add the key "
             "to the defaults"
         )
-    return ConfigAssertionError(f"Non-existent key: {message}")
+    return _refused(f"Non-existent key: {message}")
 
 
 # --- module-level functions that YACS extensions import ---------------------------------------
@@ -1494,8 +1501,7 @@ def _assert_with_logging(cond: Any, msg: str) -> None:
     Unlike ``assert`` it still checks under ``python -O``.
     """
     if not cond:
-        logger.debug(msg)
-        raise ConfigAssertionError(msg)
+        raise _refused(msg)
 
 
 def _check_and_coerce_cfg_value_type(
@@ -1557,12 +1563,12 @@ def _merge_into(
     a: Any, b: Any, root: Any, key_list: List[str], log: List[Tuple[Any, Any, Any]]
 ) -> None:
     if not isinstance(a, CfgNode):
-        raise ConfigAssertionError(
+        raise _refused(
             f"`a` (cur type {type(a)}) must be an instance of {CfgNode}; merge a CfgNode "
             f"(CfgNode(a_dict)) into {_join(key_list) or 'the root'}"
         )
     if not isinstance(b, CfgNode):
-        raise ConfigAssertionError(
+        raise _refused(
             f"`b` (cur type {type(b)}) must be an instance of {CfgNode}; "
             f"{_join(key_list) or 'the root'} must be a CfgNode to merge into"
         )
