@@ -21,6 +21,21 @@ def test_explain_scope_source_names_file_and_line():
     assert explanation.source == f"with hp.scope(...) at {__file__}:{line}"
 
 
+def test_each_scope_names_its_own_line_when_places_alternate():
+    """Scopes opened in a loop from two places, in turn: each names its own line."""
+    seen = []
+    for i in range(3):
+        with hp.scope(**{"k": i}):
+            first = sys._getframe().f_lineno - 1
+            seen.append((hp.explain("k").source, first))
+        with hp.scope(**{"k": -i}):
+            second = sys._getframe().f_lineno - 1
+            seen.append((hp.explain("k").source, second))
+    assert first != second
+    for source, line in seen:
+        assert source == f"with hp.scope(...) at {__file__}:{line}"
+
+
 def test_explain_lists_shadowed_values_innermost_first():
     """Inner values shadow outer ones, then the baseline, then the read's default."""
     with hp.scope(**{"k": 1}):
