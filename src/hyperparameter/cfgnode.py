@@ -79,6 +79,7 @@ def _refused(message: str) -> ConfigAssertionError:
     logger.debug(message)
     return ConfigAssertionError(message)
 
+
 # File name extensions that merge_from_file / load_cfg accept, as in YACS.
 _YAML_EXTS = {"", ".yaml", ".yml"}
 _PY_EXTS = {".py"}
