@@ -91,8 +91,13 @@ def _read(self: Any, default: Any = MISSING) -> Any:
                 raise missing_key_error(key)
             return default
         value = _baseline[key]
+    # int first: a common value type, which needs the default's type only; then Text.
     cls = type(value)
-    if cls is Text or (cls is int and type(default) is float):
+    if cls is int:
+        if type(default) is float:
+            return resolve(value, default, key)
+        return value
+    if cls is Text:
         return resolve(value, default, key)
     return value
 
