@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import math
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -173,6 +175,15 @@ def test_missing_file_is_a_file_not_found_error(in_tmp: Path) -> None:
         read("nope.yaml")
     assert isinstance(info.value, FileNotFoundError)
     assert isinstance(info.value, HyperparameterError)
+    # as open()'s error: errno, strerror and filename, and open()'s words first
+    error = info.value
+    assert (error.errno, error.strerror, error.filename) == (
+        errno.ENOENT, os.strerror(errno.ENOENT), "nope.yaml")
+    assert str(error).startswith("[Errno 2] No such file or directory: 'nope.yaml': ")
+    # and the same after crossing a process boundary
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), str(again), again.errno, again.filename) == (
+        type(error), str(error), error.errno, error.filename)
 
 
 def test_top_level_must_be_a_mapping(in_tmp: Path) -> None:

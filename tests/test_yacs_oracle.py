@@ -13,6 +13,7 @@ strict ``hp.CfgNode`` is compared in part 3.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import pickle
@@ -209,6 +210,17 @@ def test_yaml_tag_for_unsupported_type_raises_assertion_error(impl: Any) -> None
 
     with pytest.raises(AssertionError, match=r"A\.B"):
         impl.load_cfg("A:\n  B: !OracleCustom {}\n")
+
+
+def test_missing_file_error_is_open_s(impl: Any, tmp_path: Any) -> None:
+    """merge_from_file of a missing file raises open()'s FileNotFoundError: errno,
+    filename, and the same words first."""
+    path = str(tmp_path / "nope.yaml")
+    with pytest.raises(FileNotFoundError) as raised:
+        impl.CfgNode({"A": 1}).merge_from_file(path)
+    error = raised.value
+    assert (error.errno, error.filename) == (errno.ENOENT, path)
+    assert str(error).startswith(f"[Errno 2] No such file or directory: {path!r}")
 
 
 def test_load_cfg_reads_open_file(impl: Any, tmp_path: Any) -> None:

@@ -12,6 +12,7 @@ A Python config file runs its code, under the module name YACS's
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
@@ -56,14 +57,17 @@ def fmt_chain(chain: Chain) -> str:
 
 
 def _not_found(path: str, chain: Chain) -> ConfigFileNotFoundError:
+    # open()'s words first (what YACS lets through), then which file and the fix.
+    said = f"[Errno {errno.ENOENT}] {os.strerror(errno.ENOENT)}: {path!r}"
     if len(chain) > 1:
         return ConfigFileNotFoundError(
-            f"{BASE_KEY} file {path!r} not found (resolved to {os.path.abspath(path)!r}) "
-            f"in {fmt_chain(chain)}; fix the {BASE_KEY} entry of {chain[-2][0]!r}"
+            f"{said}: {BASE_KEY} file {path!r} not found (resolved to "
+            f"{os.path.abspath(path)!r}) in {fmt_chain(chain)}; fix the {BASE_KEY} entry of "
+            f"{chain[-2][0]!r}", filename=path,
         )
     return ConfigFileNotFoundError(
-        f"config file {path!r} not found (resolved to {os.path.abspath(path)!r}); "
-        "check the path and the working directory"
+        f"{said}: config file {path!r} not found (resolved to {os.path.abspath(path)!r}); "
+        "check the path and the working directory", filename=path,
     )
 
 

@@ -9,6 +9,8 @@ clause can catch everything this library raises on purpose.
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import Any, Callable, List, Optional, Sequence
 
 __all__ = [
@@ -129,7 +131,32 @@ class ConfigFileError(HyperparameterError, ValueError):
 
 
 class ConfigFileNotFoundError(ConfigFileError, FileNotFoundError):
-    """A config file, or a ``_BASE_`` file it names, does not exist."""
+    """A config file, or a ``_BASE_`` file it names, does not exist.
+
+    As the ``FileNotFoundError`` of ``open()`` (which YACS lets through), it has
+    ``errno`` (``ENOENT``), ``strerror`` and ``filename`` set when built with
+    ``filename=``, and its message starts with ``open()``'s words.
+    """
+
+    def __init__(self, *args: Any, filename: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if filename is not None:
+            self.errno = errno.ENOENT
+            self.strerror = os.strerror(errno.ENOENT)
+            self.filename = filename
+
+    def __str__(self) -> str:
+        # The message, not OSError's "[Errno 2] ...: 'name'" alone: it carries the fix.
+        return str(self.args[0]) if self.args else ""
+
+    def __reduce__(self) -> Any:
+        # OSError pickles (errno, strerror, filename) in place of the message once
+        # filename is set: keep the message (and key/value/source) across processes.
+        return (_file_not_found, (type(self), self.args, self.filename), self.__dict__ or None)
+
+
+def _file_not_found(cls: Any, args: Any, filename: Optional[str]) -> Any:
+    return cls(*args, filename=filename)
 
 
 class InterpolationError(ConfigFileError):
