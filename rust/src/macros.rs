@@ -17,7 +17,7 @@
 /// | `set a.b = expr;` | write `a.b` into this block's scope |
 /// | `get x = a.b or default;` | `let x =` the value of `a.b` converted to `default`'s type, or `default` |
 /// | `get mut x = a.b or default;` | the same with `let mut` |
-/// | `@set ...;` / `@get ...;` | the same as `set` / `get` |
+/// | `@set ...;` / `@get ...;` / `@params ...;` | the same as `set` / `get` / `params` |
 /// | `params expr;` | write every value of a [`ParamScope`](crate::ParamScope) (or `&ParamScope`) into this scope |
 /// | `frozen();` | publish the current parameters as the process-wide baseline |
 ///
@@ -87,6 +87,30 @@
 /// ```
 #[macro_export]
 macro_rules! with_params {
+    ($($body:tt)*) => {
+        $crate::__hp_block!(@start [] $($body)*)
+    };
+}
+
+/// `with_params!` under the name the original `hyperparameter` crate gives blocks that mostly read.
+///
+/// The same forms and the same meaning as [`with_params!`](crate::with_params): the block
+/// runs in a scope of its own, `get` forms read, and a `set` form writes into
+/// that scope (so it lasts until the block ends), as in the original crate.
+///
+/// # Examples
+///
+/// ```
+/// use hyperparameter::*;
+///
+/// let doubled = with_params_readonly! {
+///     get x = missing.value or 3;
+///     x * 2
+/// };
+/// assert_eq!(doubled, 6);
+/// ```
+#[macro_export]
+macro_rules! with_params_readonly {
     ($($body:tt)*) => {
         $crate::__hp_block!(@start [] $($body)*)
     };
@@ -203,10 +227,10 @@ macro_rules! __hp_block {
     };
 
     // params scope;
-    (@start [$($out:tt)*] params $params:expr ; $($rest:tt)*) => {
+    (@start [$($out:tt)*] $(@)? params $params:expr ; $($rest:tt)*) => {
         $crate::__hp_block!(@start [$($out)* $crate::__private::params($params);] $($rest)*)
     };
-    (@start [$($out:tt)*] params $params:expr) => {
+    (@start [$($out:tt)*] $(@)? params $params:expr) => {
         $crate::__hp_block!(@end [$($out)* $crate::__private::params($params);])
     };
 

@@ -522,6 +522,49 @@ impl ParamScope {
         }
     }
 
+    /// The same as [`ParamScope::current`], under the original crate's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyperparameter::{get, with_params, ParamScope};
+    ///
+    /// let captured = with_params! {
+    ///     set job.name = "nightly";
+    ///     ParamScope::capture()
+    /// };
+    /// let _guard = captured.enter();
+    /// assert_eq!(get("job.name", "none"), "nightly");
+    /// ```
+    #[must_use]
+    pub fn capture() -> Self {
+        Self::current()
+    }
+
+    /// Sets `key` to `value` in this scope, as [`ParamScope::insert`] does, under the
+    /// original crate's name and without a `Result`.
+    ///
+    /// # Panics
+    ///
+    /// When `key` is malformed (the message names the key and the rule); use
+    /// [`ParamScope::insert`] to handle that as an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyperparameter::{get, ParamScope};
+    ///
+    /// let mut scope = ParamScope::new();
+    /// scope.put("model.layers", 24);
+    /// let _guard = scope.enter();
+    /// assert_eq!(get("model.layers", 12), 24);
+    /// ```
+    pub fn put(&mut self, key: impl AsRef<str>, value: impl Into<Value>) {
+        if let Err(error) = self.insert(key.as_ref(), value) {
+            panic!("{error}");
+        }
+    }
+
     /// Sets `key` to `value` in this (not yet entered) scope.
     ///
     /// # Errors

@@ -4,7 +4,7 @@
 //! parallel threads: each thread has its own scopes.
 
 use hyperparameter::__private::depth;
-use hyperparameter::{get, get_param, with_params, ParamScope};
+use hyperparameter::{get, get_param, with_params, with_params_readonly, ParamScope, Value};
 
 #[test]
 fn set_with_and_without_trailing_semicolon() {
@@ -275,4 +275,49 @@ fn a_new_thread_does_not_see_its_parents_scope() {
         .unwrap();
         assert_eq!(carried, 7);
     }
+}
+
+#[test]
+fn the_original_crates_names_work_as_ours() {
+    // `@params` is `params`; `put` is `insert` without a Result; `capture` is `current`.
+    let mut scope = ParamScope::new();
+    scope.put("model.layers", 24);
+    scope.put(String::from("model.name"), "large");
+    let (layers, name) = with_params! {
+        @params scope;
+        get layers = model.layers or 12;
+        get name = model.name or "small";
+        (layers, name)
+    };
+    assert_eq!((layers, name.as_str()), (24, "large"));
+    let captured = with_params! {
+        set job.id = 7;
+        ParamScope::capture()
+    };
+    assert_eq!(captured.get_value("job.id"), Some(&Value::Int(7)));
+    assert_eq!(get("job.id", 0), 0);
+    assert_eq!(depth(), 0);
+}
+
+#[test]
+fn with_params_readonly_reads_and_scopes_its_sets_to_the_block() {
+    let doubled = with_params_readonly! {
+        get x = missing.value or 3;
+        x * 2
+    };
+    assert_eq!(doubled, 6);
+    let inner = with_params_readonly! {
+        set a.b = 5;
+        get seen = a.b or 0;
+        seen
+    };
+    assert_eq!(inner, 5);
+    assert_eq!(get("a.b", 0), 0);
+    assert_eq!(depth(), 0);
+}
+
+#[test]
+#[should_panic(expected = "a..b")]
+fn put_panics_on_a_malformed_key_naming_it() {
+    ParamScope::new().put("a..b", 1);
 }
