@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict
 from unittest import mock
 
 import pytest
+import yaml
 
 import hyperparameter as hp
 import hyperparameter.yacs as hpyacs
@@ -191,7 +192,7 @@ def test_real_fvcore_cfgnode_runs_on_the_yacs_face(tmp_path: Path) -> None:
         'EXPRESSION: !!python/object/apply:eval ["[x ** 2 for x in [1, 2, 3]]"]\n',
         encoding="utf-8")
     cfg = defaults()
-    with pytest.raises(Exception, match="python/object/apply"):
+    with pytest.raises(yaml.constructor.ConstructorError, match="python/object/apply"):
         cfg.merge_from_file(str(tmp_path / "unsafe.yaml"))
     assert cfg.EXPRESSION == [3.0]
     cfg.merge_from_file(str(tmp_path / "unsafe.yaml"), allow_unsafe=True)
