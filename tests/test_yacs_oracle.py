@@ -395,7 +395,8 @@ def test_failed_checks_are_logged_at_debug_first(
 
 def _run_yacs_own_suite(config_module: Any, where: Any) -> unittest.TestResult:
     """Run the ``yacs/tests.py`` that ships in YACS's wheel with ``yacs.config`` bound to
-    ``config_module``, from ``where`` (holding the example files the suite reads)."""
+    ``config_module``; ``where`` is the working directory, where the example files the
+    suite reads are written."""
     path = os.path.join(os.path.dirname(yacs_config.__file__), "tests.py")
     if not os.path.exists(path):
         pytest.skip("this yacs install does not ship yacs/tests.py")
@@ -416,7 +417,7 @@ def _run_yacs_own_suite(config_module: Any, where: Any) -> unittest.TestResult:
     suite_module = types.ModuleType("yacs_own_tests")
     suite_module.__file__ = path
     with modules_replaced({"yacs": package, "yacs.config": config_module}), \
-            _chdir(where), open(path, encoding="utf-8") as stream:
+            open(path, encoding="utf-8") as stream:
         exec(compile(stream.read(), path, "exec"), suite_module.__dict__)
         suite = unittest.defaultTestLoader.loadTestsFromModule(suite_module)
         result = unittest.TestResult()
@@ -424,23 +425,14 @@ def _run_yacs_own_suite(config_module: Any, where: Any) -> unittest.TestResult:
     return result
 
 
-@contextlib.contextmanager
-def _chdir(where: Any) -> Iterator[None]:
-    before = os.getcwd()
-    os.chdir(where)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 @pytest.mark.parametrize("face", ["yacs", "hyperparameter.yacs", "hyperparameter.cfgnode"])
-def test_yacs_own_test_suite_passes(face: str, tmp_path: Any) -> None:
+def test_yacs_own_test_suite_passes(face: str, tmp_path: Any, monkeypatch: Any) -> None:
     """YACS's own unittest suite (the ``yacs/tests.py`` in its wheel), run unchanged with
     ``yacs.config`` replaced by each face; real YACS is the control."""
     import importlib
 
     module = yacs_config if face == "yacs" else importlib.import_module(face)
+    monkeypatch.chdir(tmp_path)
     result = _run_yacs_own_suite(module, tmp_path)
     problems = [f"{test.id()}: {text.strip().splitlines()[-1]}"
                 for test, text in result.failures + result.errors]
